@@ -1,0 +1,237 @@
+"""The pydantic models: the contract between pipeline stages and the public API.
+
+Every stage is a function from these models to these models; every output format
+is rendered from them without re-parsing text. All of them round-trip through
+JSON (``Summary.model_validate_json(summary.model_dump_json())``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class _Model(BaseModel):
+    # Computed fields appear in JSON output; ignoring extra keys lets that JSON
+    # be read back into the model unchanged.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Passage(_Model):
+    """One sentence of a source's extracted text, with character offsets into it.
+
+    ``source.text[start:end] == text`` always holds, so any span can be shown and
+    checked later.
+    """
+
+    source_id: int
+    index: int = Field(description="Position of the sentence within its source, from 0.")
+    start: int
+    end: int
+    text: str
+
+
+class Source(_Model):
+    """An input (URL or local file) and what was extracted from it.
+
+    IDs are integers from 0 in input order, as in a news brief's reference list.
+    A failed source keeps its ID and carries ``error``; it is listed but never cited.
+    """
+
+    id: int
+    url: str = Field(description="The input as given (URL or file path).")
+    final_url: str | None = Field(default=None, description="URL after redirects.")
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = Field(default=None, description="ISO date (YYYY-MM-DD) when known.")
+    author: str | None = None
+    text: str = ""
+    passages: list[Passage] = Field(default_factory=list)
+    error: str | None = Field(default=None, description="Why this source could not be used.")
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.text)
+
+    def span(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+class Status(str, Enum):
+    """What the verifier concluded about a summary sentence."""
+
+    UNVERIFIED = "unverified"  # not checked (verification switched off)
+    SUPPORTED = "supported"  # the cited text entails it
+    REPAIRED = "repaired"  # re-cited or rewritten, then verified as supported
+    UNSUPPORTED = "unsupported"  # checked and not entailed; shown marked, or removed
+    UNCITED = "uncited"  # carries no citation at all
+    REMOVED = "removed"  # dropped by repair; kept in JSON, never rendered
+
+
+class Span(_Model):
+    """A piece of evidence: ``sources[source_id].text[start:end] == text``."""
+
+    source_id: int
+    start: int
+    end: int
+    text: str
+
+
+class Check(_Model):
+    """Result of one deterministic check (numbers, dates, names, quotes)."""
+
+    kind: str
+    passed: bool
+    missing: list[str] = Field(default_factory=list)
+
+
+class Citation(_Model):
+    """Does this one cited source, on its own, support the sentence (ALCE precision)?"""
+
+    source_id: int
+    supports: bool | None = None
+    score: float | None = None
+
+
+class Verdict(_Model):
+    """The verifier's judgement of one sentence, with the evidence that explains it."""
+
+    status: Status = Status.UNVERIFIED
+    score: float | None = Field(default=None, description="P(cited evidence supports the sentence).")
+    evidence: list[Span] = Field(default_factory=list)
+    reason: str = ""
+    checks: list[Check] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class RepairAttempt(_Model):
+    """One step of the repair trail kept in JSON output."""
+
+    action: str = Field(description="recite | rewrite | remove | mark")
+    text: str
+    citations: list[int]
+    verdict: Verdict
+
+
+class SummarySentence(_Model):
+    """A sentence of the brief and the IDs of the sources that support it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    paragraph: int = 0
+    verdict: Verdict = Field(default_factory=Verdict)
+    original_text: str | None = Field(default=None, description="Draft text before repair.")
+    original_citations: list[int] | None = None
+    attempts: list[RepairAttempt] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> float | None:
+        return self.verdict.score
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def evidence(self) -> list[Span]:
+        return self.verdict.evidence
+
+    @property
+    def shown(self) -> bool:
+        """Removed sentences stay in the JSON trail but are never rendered."""
+        return self.verdict.status is not Status.REMOVED
+
+
+class StageTiming(_Model):
+    stage: str
+    seconds: float
+
+
+class RunStats(_Model):
+    """Cost and time of a run: what the eval suite and the user's bill care about."""
+
+    llm_calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 4)
+
+    def merge(self, other: RunStats) -> None:
+        self.llm_calls += other.llm_calls
+        self.cache_hits += other.cache_hits
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        for stage, seconds in other.timings.items():
+            self.add_time(stage, seconds)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Summary(_Model):
+    """A verified, cited brief: the result of ``summarize`` and of ``check``."""
+
+    title: str
+    sentences: list[SummarySentence] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    stats: RunStats = Field(default_factory=RunStats)
+    model: str | None = None
+    created: str = Field(default_factory=_now)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def shown_sentences(self) -> list[SummarySentence]:
+        return [s for s in self.sentences if s.shown]
+
+    def paragraphs(self) -> list[list[SummarySentence]]:
+        """Shown sentences grouped by paragraph number, in order."""
+        groups: dict[int, list[SummarySentence]] = {}
+        for sentence in self.shown_sentences:
+            groups.setdefault(sentence.paragraph, []).append(sentence)
+        return [groups[key] for key in sorted(groups)]
+
+    @property
+    def all_supported(self) -> bool:
+        return all(
+            s.verdict.status in (Status.SUPPORTED, Status.REPAIRED) for s in self.shown_sentences
+        )
+
+    def source(self, source_id: int) -> Source | None:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        return None
+
+    # Rendering lives in summarizer.render; these are conveniences for notebooks.
+    def to_markdown(self) -> str:
+        from summarizer.render import to_markdown
+
+        return to_markdown(self)
+
+    def to_html(self) -> str:
+        from summarizer.render import to_html
+
+        return to_html(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from summarizer.render import to_json
+
+        return to_json(self, indent=indent)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        from summarizer.render import to_html
+
+        return to_html(self, standalone=False)

@@ -1,0 +1,105 @@
+"""One settings object, read from the environment and overridden by CLI flags.
+
+``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``SUMMARIZER_MODEL`` and ``SUMMARIZER_HOME``
+are the documented names; every other field can be set as ``SUMMARIZER_<FIELD>``.
+With no base URL the embedded local model is started (see ``summarizer.llm.local``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from summarizer.errors import ConfigError
+
+OnUnsupported = Literal["repair", "mark", "remove", "fail"]
+LLMMode = Literal["tools", "json"]
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "summarizer"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore", populate_by_name=True)
+
+    # --- LLM endpoint -----------------------------------------------------------
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL")
+    )
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY")
+    )
+    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "SUMMARIZER_MODEL"))
+    mode: LLMMode = "tools"
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    llm_timeout: float = 120.0
+    llm_retries: int = Field(default=3, description="Transport retries (connect, 429, 5xx).")
+    reask_retries: int = Field(default=2, description="Re-asks after a validation error.")
+    context_size: int = Field(default=8192, description="Model context window in tokens.")
+    llm_concurrency: int = 1
+
+    # --- embedded local model ---------------------------------------------------
+    local_threads: int | None = None
+    local_startup_timeout: float = 180.0
+
+    # --- fetching -----------------------------------------------------------------
+    fetch_concurrency: int = 8
+    per_host_concurrency: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_redirects: int = 5
+    max_bytes: int = 5_000_000
+    fetch_retries: int = 3
+    user_agent: str = "summarizer/0.1 (+https://pypi.org/project/summarizer; news brief bot)"
+    allow_private: bool = Field(
+        default=False, description="Allow URLs resolving to private/loopback/link-local addresses."
+    )
+
+    # --- drafting -------------------------------------------------------------------
+    target_sentences: int = 6
+    target_words: int | None = None
+    focus: str | None = None
+    language: str = "English"
+
+    # --- verification and repair --------------------------------------------------
+    verify: bool = True
+    on_unsupported: OnUnsupported = "repair"
+    support_threshold: float = Field(default=0.5, description="Judge score at or above = supported.")
+    evidence_per_source: int = 4
+    repair_rounds: int = 2
+
+    # --- caches -------------------------------------------------------------------
+    home: Path = Field(
+        default_factory=_default_home, validation_alias=AliasChoices("home", "SUMMARIZER_HOME")
+    )
+    cache: bool = True
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def uses_local_model(self) -> bool:
+        return not self.base_url
+
+    def api_key_value(self) -> str:
+        return self.api_key.get_secret_value() if self.api_key else "sk-no-key-required"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with the non-``None`` overrides applied and re-validated."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return Settings.model_validate(data)
+        except ValueError as exc:
+            raise ConfigError(f"invalid setting: {exc}") from exc
