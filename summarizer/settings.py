@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     llm_timeout: float = 120.0
     llm_retries: int = Field(default=3, description="Transport retries (connect, 429, 5xx).")
     reask_retries: int = Field(default=2, description="Re-asks after a validation error.")
+    retry_max_wait: float = Field(
+        default=8.0, description="Cap in seconds on one backoff wait between transport retries."
+    )
     context_size: int = Field(default=8192, description="Model context window in tokens.")
     llm_concurrency: int = 1
 

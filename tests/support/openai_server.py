@@ -34,7 +34,11 @@ class Reply:
 
 
 def _usage(prompt: int = 50, completion: int = 20) -> dict[str, int]:
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def completion(message: dict[str, Any], *, logprobs: Any = None, finish: str = "stop") -> Reply:
@@ -80,7 +84,8 @@ def text_reply(content: str, *, top_logprobs: dict[str, float] | None = None) ->
                     "logprob": top_logprobs[first],
                     "bytes": None,
                     "top_logprobs": [
-                        {"token": tok, "logprob": lp, "bytes": None} for tok, lp in top_logprobs.items()
+                        {"token": tok, "logprob": lp, "bytes": None}
+                        for tok, lp in top_logprobs.items()
                     ],
                 }
             ]
@@ -89,7 +94,9 @@ def text_reply(content: str, *, top_logprobs: dict[str, float] | None = None) ->
 
 
 def error_reply(status: int, message: str = "scripted error", **headers: str) -> Reply:
-    return Reply(body={"error": {"message": message, "type": "server_error"}}, status=status, headers=headers)
+    return Reply(
+        body={"error": {"message": message, "type": "server_error"}}, status=status, headers=headers
+    )
 
 
 def tool_name(request: Request) -> str | None:
@@ -148,7 +155,11 @@ class ScriptedOpenAI:
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
-                    self._send(Reply(body={"object": "list", "data": [{"id": "scripted", "object": "model"}]}))
+                    self._send(
+                        Reply(
+                            body={"object": "list", "data": [{"id": "scripted", "object": "model"}]}
+                        )
+                    )
                 else:
                     self._send(error_reply(404, "not found"))
 
@@ -163,9 +174,8 @@ class ScriptedOpenAI:
                 self._send(server._next(request))
 
             def _send(self, reply: Reply) -> None:
-                if reply.delay:
-                    if server._stop.wait(reply.delay):
-                        return
+                if reply.delay and server._stop.wait(reply.delay):
+                    return
                 payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 try:
                     self.send_response(reply.status)
@@ -187,7 +197,9 @@ class ScriptedOpenAI:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,412 @@
+"""The LLM seam: the one place that talks to the OpenAI-compatible endpoint.
+
+Layers, innermost first:
+
+1. ``_attempt`` — one HTTP request through the ``openai`` client (its own retries
+   off), under a hard deadline of ``settings.llm_timeout`` for the *whole*
+   response. httpx's read timeout alone never fires on a server that trickles a
+   byte now and then.
+2. ``_send`` — tenacity transport retries (connect errors, timeouts, 408/409/429,
+   5xx, unparseable bodies), honouring ``Retry-After``; then
+   ``BackendUnavailableError``. Every response that arrives is counted in
+   ``stats`` here, so re-asks and failed validations are billed too.
+3. ``structured`` — instructor's re-ask loop (validation errors only) over
+   ``_send``. ``_send`` raises only our own errors, which instructor does not
+   retry, so a transport failure is never multiplied by the re-ask loop.
+
+Why not ``instructor.from_openai(client)``: it hard-wires the client's bare
+``create``; we build the same ``AsyncInstructor`` around ``_send`` instead.
+
+Why the validation context is *not* handed to instructor: instructor 1.17 renders
+every message as a Jinja template whenever ``context`` is non-empty, so page text
+containing ``{{`` or ``{%`` would be rewritten or crash the call. The context is
+bound to the response model instead (``_bind_context``), which is all validators
+need (``info.context``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import httpx
+import instructor
+import openai
+from instructor.core.exceptions import (
+    IncompleteOutputException,
+    InstructorError,
+    InstructorRetryException,
+)
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from summarizer.cache import DiskCache, make_key
+from summarizer.errors import (
+    BackendUnavailableError,
+    ConfigError,
+    LLMError,
+    LLMResponseError,
+)
+from summarizer.llm.usage import (
+    add_usage,
+    describe,
+    display_url,
+    one_line,
+    retry_after,
+    root_reason,
+    server_message,
+    yes_share,
+)
+from summarizer.models import RunStats
+from summarizer.prompts import Prompt
+from summarizer.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+DEFAULT_MODEL_NAME = "default"
+CONNECT_TIMEOUT = 5.0
+RETRY_AFTER_CAP = 30.0  # never sleep longer than this on a server's say-so
+BACKOFF_BASE = 0.5  # first backoff wait; doubles per retry up to settings.retry_max_wait
+YES_NO_MAX_TOKENS = 64
+_TRANSIENT_STATUS = frozenset({408, 409, 429})
+
+
+class YesNoVerdict(BaseModel):
+    """Answer the question with true (yes) or false (no)."""
+
+    supported: bool
+
+
+class _Transient(Exception):
+    """A failure worth another attempt; ``reason`` is short and secret-free."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class LLM:
+    """One client for the whole run; the only place that talks to the endpoint."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        url = base_url or settings.base_url
+        if not url:
+            raise ConfigError(
+                "no LLM endpoint: set OPENAI_BASE_URL, or use summarizer.llm.open_llm() "
+                "to start the local model"
+            )
+        self.settings = settings
+        self.base_url = url.rstrip("/")
+        self.model_name = settings.model or DEFAULT_MODEL_NAME
+        self.stats = RunStats()
+        self._secret = settings.api_key_value()
+        self._owns_http = http_client is None
+        timeout = httpx.Timeout(
+            settings.llm_timeout, connect=min(CONNECT_TIMEOUT, settings.llm_timeout)
+        )
+        # openai 3.x is typed against httpx2 but accepts httpx 0.28 clients/timeouts.
+        self._client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=self._secret,
+            timeout=cast(Any, timeout),
+            max_retries=0,
+            http_client=cast(Any, http_client),
+        )
+        mode = instructor.Mode.TOOLS if settings.mode == "tools" else instructor.Mode.JSON
+        self._instructor = instructor.AsyncInstructor(
+            client=self._client, create=instructor.patch(create=self._send, mode=mode), mode=mode
+        )
+        self._cache = DiskCache(settings.cache_dir, "llm", enabled=settings.cache)
+        self._semaphore = asyncio.Semaphore(max(1, settings.llm_concurrency))
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close the HTTP client if we created it (an injected one belongs to the caller)."""
+        if self._owns_http:
+            await self._client.close()
+
+    async def __aenter__(self) -> LLM:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- public calls --------------------------------------------------------------------
+    async def structured(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        *,
+        prompts: Sequence[Prompt],
+        context: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> T:
+        """A validated ``response_model`` instance; re-asks on validation errors.
+
+        Validators see ``context`` as ``info.context``. Raises LLMResponseError when
+        the output is still invalid after ``settings.reask_retries`` re-asks.
+        """
+        max_tokens = max_tokens or self.settings.max_tokens
+        key = self._key(
+            "structured",
+            prompts,
+            messages,
+            response_model.model_json_schema(),
+            max_tokens,
+            _digest(context),
+        )
+        cached = self._cache.get(key)
+        if cached is not None:
+            try:
+                hit = response_model.model_validate(cached, context=context)
+            except ValidationError:
+                logger.warning(
+                    "cached %s no longer validates; asking again", response_model.__name__
+                )
+            else:
+                self.stats.cache_hits += 1
+                return hit
+
+        bound = _bind_context(response_model, context)
+        try:
+            raw = await self._instructor.create(
+                response_model=bound,
+                messages=cast(Any, messages),
+                max_retries=self.settings.reask_retries,
+                strict=False,
+                model=self.model_name,
+                temperature=self.settings.temperature,
+                max_tokens=max_tokens,
+            )
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, LLMError):
+                raise cause from cause.__cause__  # keep the openai error as the cause
+            raise LLMResponseError(
+                self._scrub(
+                    f"model output for {response_model.__name__} still invalid after "
+                    f"{exc.n_attempts} attempt(s): {describe(cause or exc)}"
+                )
+            ) from exc
+        except IncompleteOutputException as exc:
+            raise LLMResponseError(
+                f"model output for {response_model.__name__} was cut off at max_tokens={max_tokens}"
+            ) from exc
+        except InstructorError as exc:
+            raise LLMResponseError(self._scrub(f"instructor failed: {one_line(str(exc))}")) from exc
+
+        # Hand back the caller's own class, not instructor's wrapper subclass.
+        result = response_model.model_construct(
+            _fields_set=raw.model_fields_set,
+            **{name: getattr(raw, name) for name in type(raw).model_fields},
+        )
+        self._cache.set(key, result.model_dump(mode="json"))
+        return result
+
+    async def text(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        prompts: Sequence[Prompt],
+        max_tokens: int | None = None,
+    ) -> str:
+        """Free text from the model (no schema); cached like everything else."""
+        max_tokens = max_tokens or self.settings.max_tokens
+        key = self._key("text", prompts, messages, max_tokens)
+        cached = self._cache.get(key)
+        if isinstance(cached, str):
+            self.stats.cache_hits += 1
+            return cached
+        response = await self._send(
+            model=self.model_name,
+            messages=messages,
+            temperature=self.settings.temperature,
+            max_tokens=max_tokens,
+        )
+        content = response.choices[0].message.content
+        if not content or not content.strip():
+            raise LLMResponseError("the model returned an empty answer")
+        self._cache.set(key, content)
+        return content
+
+    async def yes_probability(
+        self, messages: list[dict[str, str]], *, prompts: Sequence[Prompt]
+    ) -> float:
+        """P(yes) / (P(yes) + P(no)) for the first answer token.
+
+        Read from the top-10 logprobs of a one-token answer; alternatives are
+        matched after strip + lower, so "Yes", " yes" and "YES" all count. 0.5 when
+        neither appears. Endpoints that return no logprobs get a structured yes/no
+        instead, scored 1.0 or 0.0.
+        """
+        key = self._key("yes_probability", prompts, messages)
+        cached = self._cache.get(key)
+        if isinstance(cached, (int, float)) and not isinstance(cached, bool):
+            self.stats.cache_hits += 1
+            return float(cached)
+        response = await self._send(
+            model=self.model_name,
+            messages=messages,
+            temperature=0.0,
+            max_tokens=1,
+            logprobs=True,
+            top_logprobs=10,
+        )
+        probability = yes_share(response)
+        if probability is None:
+            logger.info("endpoint returned no logprobs; asking for a structured yes/no")
+            verdict = await self.structured(
+                YesNoVerdict, messages, prompts=prompts, max_tokens=YES_NO_MAX_TOKENS
+            )
+            probability = 1.0 if verdict.supported else 0.0
+        self._cache.set(key, probability)
+        return probability
+
+    # -- transport -------------------------------------------------------------------------
+    async def _send(self, **kwargs: Any) -> ChatCompletion:
+        """One chat completion with transport retries; what instructor calls per attempt."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(max(0, self.settings.llm_retries) + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    response = await self._attempt(kwargs)
+                    add_usage(self.stats, response)
+                    return response
+        except _Transient as exc:
+            raise BackendUnavailableError(
+                self._unavailable(f"{exc.reason} (tried {attempts} time(s))")
+            ) from exc
+        raise AssertionError("unreachable: tenacity neither returned nor raised")
+
+    async def _attempt(self, kwargs: dict[str, Any]) -> ChatCompletion:
+        try:
+            async with self._semaphore, asyncio.timeout(self.settings.llm_timeout):
+                response: Any = await self._client.chat.completions.create(**kwargs)
+        except (openai.APITimeoutError, TimeoutError) as exc:
+            raise _Transient(f"no complete response within {self.settings.llm_timeout:g}s") from exc
+        except openai.APIConnectionError as exc:
+            raise _Transient(f"cannot connect ({root_reason(exc)})") from exc
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            reason = f"HTTP {status}: {server_message(exc)}"
+            if status in _TRANSIENT_STATUS or status >= 500:
+                raise _Transient(reason, retry_after(exc.response.headers)) from exc
+            raise BackendUnavailableError(self._unavailable(f"request rejected, {reason}")) from exc
+        except ValueError as exc:  # json.JSONDecodeError: a truncated or garbled body
+            raise _Transient("response body is not valid JSON") from exc
+        except openai.OpenAIError as exc:
+            raise BackendUnavailableError(self._unavailable(one_line(str(exc)))) from exc
+        choices = getattr(response, "choices", None)
+        if not isinstance(response, ChatCompletion) or not choices or choices[0].message is None:
+            raise BackendUnavailableError(
+                self._unavailable("the response is not a chat completion (no choices)")
+            )
+        return response
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(max(exc.retry_after, 0.0), RETRY_AFTER_CAP)
+        backoff = BACKOFF_BASE * 2.0 ** (state.attempt_number - 1)
+        return float(min(backoff, max(self.settings.retry_max_wait, 0.0)))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "LLM request failed (%s); retry %d/%d in %.1fs",
+            exc,
+            state.attempt_number,
+            self.settings.llm_retries,
+            wait,
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _key(self, kind: str, prompts: Sequence[Prompt], *parts: Any) -> str:
+        return make_key(
+            kind,
+            self.base_url,
+            self.model_name,
+            self.settings.mode,
+            self.settings.temperature,
+            sorted(p.sha for p in prompts),
+            *parts,
+        )
+
+    def _unavailable(self, reason: str) -> str:
+        return self._scrub(f"LLM backend at {display_url(self.base_url)} unavailable: {reason}")
+
+    def _scrub(self, text: str) -> str:
+        """One line, never the API key (servers sometimes echo request headers)."""
+        text = one_line(text)
+        if len(self._secret) >= 4:
+            text = text.replace(self._secret, "***")
+        return text
+
+
+# -- module helpers ----------------------------------------------------------------------------
+def _bind_context(model: type[T], context: dict[str, Any] | None) -> type[T]:
+    """A subclass of ``model`` whose JSON validation always sees ``context``.
+
+    Same name, docstring and JSON schema, so the tool the model sees is unchanged.
+    """
+    if context is None:
+        return model
+    bound: Any = None
+
+    def validate_json(cls: Any, json_data: Any, /, **kwargs: Any) -> Any:
+        kwargs["context"] = context
+        return super(bound, cls).model_validate_json(json_data, **kwargs)
+
+    namespace = {
+        "__module__": model.__module__,
+        "__qualname__": model.__qualname__,
+        "__doc__": model.__doc__,
+        "model_validate_json": classmethod(validate_json),
+    }
+    metaclass: Any = type(model)
+    bound = metaclass(model.__name__, (model,), namespace)
+    return cast(type[T], bound)
+
+
+def _digest(context: dict[str, Any] | None) -> str | None:
+    if not context:
+        return None
+    blob = json.dumps(context, sort_keys=True, default=_jsonable, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
