@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     local_startup_timeout: float = 180.0
 
     # --- fetching -----------------------------------------------------------------
-    fetch_concurrency: int = 8
+    fetch_concurrency: int = 16
     per_host_concurrency: int = 2
     connect_timeout: float = 10.0
     read_timeout: float = 20.0

@@ -1,0 +1,186 @@
+"""The ingest stage: inputs (URLs, files) → ``Source`` objects with segmented text.
+
+``ingest`` never raises for one bad source: each failure is recorded on its
+``Source.error`` and the others go on. Usable sources get IDs ``0..k-1`` in
+input order and failed ones follow, so the IDs a brief cites are dense and a
+reader's reference list starts with what was actually used. Duplicates (the
+same normalized URL or file, or the same extracted text) are dropped, not
+reported as failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from summarizer.errors import InputError, NoUsableSourceError, SourceError
+from summarizer.ingest.extract import Extracted, Page, extract_page
+from summarizer.ingest.fetch import Fetcher
+from summarizer.ingest.inputs import (
+    Input,
+    InputKind,
+    collect_inputs,
+    load_file,
+    normalize_url,
+    unique_inputs,
+)
+from summarizer.ingest.segment import passages_from_spans, segment, sentence_spans
+from summarizer.models import Source
+from summarizer.settings import Settings
+
+__all__ = [
+    "collect_inputs",
+    "extract_page",
+    "ingest",
+    "make_source",
+    "normalize_url",
+    "segment",
+]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+_REASONS_IN_ERROR = 3
+
+
+def make_source(
+    id: int,
+    text: str,
+    *,
+    url: str = "",
+    title: str | None = None,
+    outlet: str | None = None,
+    published: str | None = None,
+    author: str | None = None,
+    final_url: str | None = None,
+) -> Source:
+    """A ``Source`` for ``text`` as given, segmented into passages with exact offsets."""
+    return Source(
+        id=id,
+        url=url,
+        final_url=final_url,
+        title=title,
+        outlet=outlet,
+        published=published,
+        author=author,
+        text=text,
+        passages=segment(text, id),
+    )
+
+
+@dataclass
+class _Outcome:
+    item: Input
+    extracted: Extracted | None = None
+    spans: list[tuple[int, int]] | None = None
+    final_url: str | None = None
+    error: str | None = None
+
+
+def _process(page: Page) -> tuple[Extracted, list[tuple[int, int]]]:
+    # CPU-bound (lxml, pysbd): runs in a worker thread so fetches keep flowing.
+    extracted = extract_page(page)
+    return extracted, sentence_spans(extracted.text)
+
+
+def _fingerprint(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+async def ingest(
+    inputs: Sequence[str],
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+) -> list[Source]:
+    """Fetch/read, extract and segment every input; see the module docstring for the rules.
+
+    ``progress(input, done, total)`` is called as each unique input finishes.
+    Raises ``InputError`` for an empty list and ``NoUsableSourceError`` when no
+    source could be used.
+    """
+    items = unique_inputs(inputs)
+    if not items:
+        raise InputError("no sources given")
+    total = len(items)
+    done = 0
+    # One extraction at a time: on a small machine parallel lxml parses only
+    # fight over the cores, while fetches overlap with extraction anyway.
+    extract_slot = asyncio.Semaphore(1)
+
+    async with Fetcher(settings, transport=transport) as fetcher:
+
+        async def run(item: Input) -> _Outcome:
+            nonlocal done
+            outcome = _Outcome(item)
+            try:
+                if item.kind is InputKind.URL:
+                    page = await fetcher.fetch(item.raw)
+                    outcome.final_url = page.final_url
+                else:
+                    page = await asyncio.to_thread(load_file, item.raw, settings.max_bytes)
+                async with extract_slot:
+                    outcome.extracted, outcome.spans = await asyncio.to_thread(_process, page)
+            except SourceError as exc:
+                outcome.error = exc.reason
+            except Exception as exc:  # a bug in a parser must cost one source, not the run
+                logger.warning("unexpected error on %s", item.raw, exc_info=True)
+                outcome.error = f"unexpected error ({type(exc).__name__}: {exc})"
+            if outcome.error:
+                logger.warning("source %s failed: %s", item.raw, outcome.error)
+            done += 1
+            if progress is not None:
+                progress(item.raw, done, total)
+            return outcome
+
+        outcomes = await asyncio.gather(*(run(item) for item in items))
+
+    usable: list[_Outcome] = []
+    failed: list[_Outcome] = []
+    seen_text: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.error is not None or outcome.extracted is None:
+            failed.append(outcome)
+            continue
+        fingerprint = _fingerprint(outcome.extracted.text)
+        if fingerprint in seen_text:
+            logger.info("skipping %s: same text as %s", outcome.item.raw, seen_text[fingerprint])
+            continue
+        seen_text[fingerprint] = outcome.item.raw
+        usable.append(outcome)
+
+    if not usable:
+        reasons = "; ".join(f"{o.item.raw}: {o.error}" for o in failed[:_REASONS_IN_ERROR])
+        more = (
+            f" (and {len(failed) - _REASONS_IN_ERROR} more)"
+            if len(failed) > _REASONS_IN_ERROR
+            else ""
+        )
+        raise NoUsableSourceError(f"none of the {total} sources could be used: {reasons}{more}")
+
+    sources: list[Source] = []
+    for source_id, outcome in enumerate(usable):
+        assert outcome.extracted is not None and outcome.spans is not None
+        extracted = outcome.extracted
+        sources.append(
+            Source(
+                id=source_id,
+                url=outcome.item.raw,
+                final_url=outcome.final_url,
+                title=extracted.title,
+                outlet=extracted.outlet,
+                published=extracted.published,
+                author=extracted.author,
+                text=extracted.text,
+                passages=passages_from_spans(extracted.text, source_id, outcome.spans),
+            )
+        )
+    for offset, outcome in enumerate(failed):
+        sources.append(Source(id=len(usable) + offset, url=outcome.item.raw, error=outcome.error))
+    logger.info("ingest: %d usable, %d failed of %d inputs", len(usable), len(failed), total)
+    return sources
