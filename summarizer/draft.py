@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 import pysbd
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 from summarizer.context import estimate_tokens, passage_id, select_passages, total_cost
 from summarizer.errors import ConfigError, NoUsableSourceError
@@ -229,6 +229,32 @@ class Draft(BaseModel):
         return value
 
 
+@cache
+def draft_model(target_sentences: int) -> type[Draft]:
+    """``Draft`` whose schema asks for about ``target_sentences`` items.
+
+    The bounds go into the tool's JSON schema (minItems/maxItems), which a
+    grammar-constrained server such as llama.cpp enforces while sampling: a small
+    model cannot stop after two sentences. They are schema hints only, never
+    validated, so an endpoint that ignores them costs no re-ask over length.
+    """
+    low = max(1, target_sentences - 1)
+    high = max(low, target_sentences + 1)
+    return create_model(
+        "Draft",
+        __base__=Draft,
+        __doc__=Draft.__doc__,
+        sentences=(
+            list[DraftSentence],
+            Field(
+                json_schema_extra={"minItems": low, "maxItems": high},
+                description=f"The brief in reading order, one sentence per item "
+                f"({target_sentences} sentences).",
+            ),
+        ),
+    )
+
+
 # -- prompt ------------------------------------------------------------------------------------
 def render_sources(sources: Sequence[Source]) -> str:
     """Sources fenced as data, one ``[S<id>.<n>] text`` line per passage."""
@@ -321,7 +347,7 @@ async def draft_summary(sources: list[Source], llm: LLM, settings: Settings) -> 
     context = {"sources": shown, "language": language_code(settings.language)}
     before = llm.stats.model_copy(deep=True)
     draft = await llm.structured(
-        Draft,
+        draft_model(settings.target_sentences),
         messages,
         prompts=[load_prompt(SYSTEM_PROMPT), load_prompt(USER_PROMPT)],
         context=context,

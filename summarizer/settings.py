@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # --- embedded local model ---------------------------------------------------
     local_threads: int | None = None
     local_startup_timeout: float = 180.0
+    local_timeout: float = Field(
+        default=900.0,
+        description="Per-request timeout against the embedded server: it cannot cancel an "
+        "abandoned request, so a short timeout plus retry only queues the work twice.",
+    )
 
     # --- fetching -----------------------------------------------------------------
     fetch_concurrency: int = 16
@@ -76,6 +81,21 @@ class Settings(BaseSettings):
     support_threshold: float = Field(default=0.5, description="Judge score at or above = supported.")
     evidence_per_source: int = 4
     repair_rounds: int = 2
+    # Added by the verifier (issue 4); values chosen on SummaC, see bench/verifier.py.
+    evidence_neighbours: int = Field(
+        default=0, ge=0, description="Passages before each evidence passage shown for context."
+    )
+    check_scope: Literal["evidence", "sources"] = Field(
+        default="sources",
+        description="Where numbers, dates, names and quotes must be found: the evidence "
+        "windows or anywhere in the cited sources.",
+    )
+    check_penalty: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Score multiplier per failed deterministic check."
+    )
+    lexical_weight: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of word overlap (vs. judge) in the score."
+    )
 
     # --- caches -------------------------------------------------------------------
     home: Path = Field(

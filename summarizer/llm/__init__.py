@@ -35,6 +35,9 @@ async def open_llm(
 
     logger.info("no endpoint configured: starting the embedded local model")
     async with LocalServer(settings) as server:
-        local = settings.with_overrides(model=settings.model or server.model_name)
+        local = settings.with_overrides(
+            model=settings.model or server.model_name,
+            llm_timeout=max(settings.llm_timeout, settings.local_timeout),
+        )
         async with LLM(local, base_url=server.base_url, http_client=http_client) as llm:
             yield llm

@@ -1,0 +1,5 @@
+"""``python -m summarizer`` is the ``summarizer`` command."""
+
+from summarizer.cli import main
+
+main()

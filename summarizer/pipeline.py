@@ -1,0 +1,180 @@
+"""The pipeline: ingest → draft → verify → repair, and the public ``summarize`` API.
+
+Stages are functions over the models in ``summarizer.models``; this module only
+sequences them, times them and reports progress. I/O happens at the seams it is
+handed: an httpx transport for fetching, an ``LLM`` for the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from summarizer.draft import draft_summary
+from summarizer.errors import NoUsableSourceError
+from summarizer.ingest import ingest
+from summarizer.llm import LLM, open_llm
+from summarizer.models import RunStats, Source, Summary
+from summarizer.repair import repair_summary
+from summarizer.settings import Settings
+from summarizer.verify import verify_summary
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as each stage advances."""
+
+SourceInput = str | Path | Source
+
+
+def _stats_delta(after: RunStats, before: RunStats) -> RunStats:
+    return RunStats(
+        llm_calls=after.llm_calls - before.llm_calls,
+        cache_hits=after.cache_hits - before.cache_hits,
+        prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+        completion_tokens=after.completion_tokens - before.completion_tokens,
+    )
+
+
+async def summarize_sources(
+    sources: list[Source],
+    settings: Settings,
+    llm: LLM,
+    progress: Progress | None = None,
+) -> Summary:
+    """Draft a cited brief from ready sources, then verify and repair it per settings."""
+    usable = [s for s in sources if s.ok]
+    if not usable:
+        reasons = "; ".join(f"{s.url}: {s.error}" for s in sources[:3])
+        raise NoUsableSourceError(f"none of the {len(sources)} sources could be used ({reasons})")
+
+    before = llm.stats.model_copy(deep=True)
+    timings: dict[str, float] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    started = time.perf_counter()
+    tick("draft", 0, 1)
+    summary = await draft_summary(sources, llm, settings)
+    tick("draft", 1, 1)
+    timings["draft"] = time.perf_counter() - started
+
+    if settings.verify:
+        started = time.perf_counter()
+        summary = await verify_summary(
+            summary, llm, settings, progress=lambda done, total: tick("verify", done, total)
+        )
+        timings["verify"] = time.perf_counter() - started
+        started = time.perf_counter()
+        tick("repair", 0, 1)
+        summary = await repair_summary(summary, llm, settings)
+        tick("repair", 1, 1)
+        timings["repair"] = time.perf_counter() - started
+
+    stats = _stats_delta(llm.stats, before)
+    for stage, seconds in timings.items():
+        stats.add_time(stage, seconds)
+    return summary.model_copy(update={"stats": stats, "model": llm.model_name})
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[str, int, int], None] | None:
+    """Ingest reports progress per input; the caller sees it as one stage."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda _item, done, total: report(stage, done, total)
+
+
+def _as_input(item: SourceInput) -> str:
+    return str(item)
+
+
+async def asummarize(
+    sources: Sequence[SourceInput],
+    *,
+    settings: Settings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    http_client: httpx.AsyncClient | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Summary:
+    """Fetch, extract, draft, verify and repair: the whole job, asynchronously.
+
+    ``sources`` are URLs, local file paths, or ready ``Source`` objects (IDs are
+    reassigned in the order given). ``options`` override settings fields, e.g.
+    ``summarize(urls, target_sentences=4, on_unsupported="remove")``.
+    """
+    settings = (settings or Settings()).with_overrides(**options)
+    total_started = time.perf_counter()
+
+    ready = [s for s in sources if isinstance(s, Source)]
+    inputs = [_as_input(s) for s in sources if not isinstance(s, Source)]
+    started = time.perf_counter()
+    fetched = (
+        await ingest(inputs, settings, transport=transport, progress=_stage(progress, "fetch"))
+        if inputs
+        else []
+    )
+    ingest_seconds = time.perf_counter() - started
+    all_sources = _renumber([*ready, *fetched])
+
+    async with open_llm(settings, http_client=http_client) as llm:
+        summary = await summarize_sources(all_sources, settings, llm, progress=progress)
+    summary.stats.add_time("ingest", ingest_seconds)
+    summary.stats.add_time("total", time.perf_counter() - total_started)
+    summary.options = _public_options(settings)
+    return summary
+
+
+def _renumber(sources: list[Source]) -> list[Source]:
+    """Usable sources get IDs 0..k-1 in order, failed ones follow (the reference list stays dense)."""
+    ordered = [s for s in sources if s.ok] + [s for s in sources if not s.ok]
+    renumbered = []
+    for new_id, src in enumerate(ordered):
+        passages = [p.model_copy(update={"source_id": new_id}) for p in src.passages]
+        renumbered.append(src.model_copy(update={"id": new_id, "passages": passages}))
+    return renumbered
+
+
+def _public_options(settings: Settings) -> dict[str, Any]:
+    """The settings worth recording with a result (never the API key)."""
+    keep = (
+        "base_url", "model", "mode", "temperature", "target_sentences", "target_words",
+        "focus", "language", "verify", "on_unsupported", "support_threshold",
+    )
+    data = settings.model_dump(include=set(keep))
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def summarize(sources: Sequence[SourceInput], **kwargs: Any) -> Summary:
+    """Synchronous ``asummarize``; also works inside a running event loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(asummarize(sources, **kwargs))
+
+    # A notebook already runs a loop in this thread: run ours in a worker thread.
+    result: list[Summary] = []
+    error: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            result.append(asyncio.run(asummarize(sources, **kwargs)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+
+    thread = threading.Thread(target=worker, name="summarizer")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
