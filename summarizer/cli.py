@@ -119,7 +119,9 @@ def _settings(**overrides: Any) -> Settings:
     return base.with_overrides(**overrides)
 
 
-def _run(work: Callable[[], Awaitable[T]]) -> T:
+def _run(
+    work: Callable[[], Awaitable[T]], interrupted: str = "no output written"
+) -> T:
     """Run a coroutine, mapping known errors to one line and an exit code."""
     try:
         return asyncio.run(work())  # type: ignore[arg-type]
@@ -127,7 +129,7 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
         stderr.print(f"[red]error:[/red] {_escape(exc.one_line())}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        stderr.print("[yellow]interrupted[/yellow]; no output written")
+        stderr.print(f"[yellow]interrupted[/yellow]; {interrupted}")
         raise typer.Exit(130) from None
 
 
@@ -369,7 +371,13 @@ def eval_command(
         list[str] | None,
         typer.Option("--system", help="full, draft, lead, central (repeatable; default: all)."),
     ] = None,
-    output_dir: Annotated[Path | None, typer.Option("--output", "-o", help="Run folder.")] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Run folder (re-running resumes it).")
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option("--judge", help="llm (default: the verifier's judge) or overlap (no model)."),
+    ] = None,
     base_url: BaseUrl = None,
     model: Model = None,
     api_key: ApiKey = None,
@@ -401,10 +409,10 @@ def eval_command(
         with _progress() as progress:
             await eval_dataset(
                 Path(dataset), settings, systems=system, limit=limit,
-                output_dir=output_dir, progress=progress, console=Console(),
+                output_dir=output_dir, progress=progress, console=Console(), judge=judge,
             )
 
-    _run(work)
+    _run(work, interrupted="finished cases are kept; run the same command again to resume")
 
 
 def main() -> None:
