@@ -19,6 +19,11 @@ OnUnsupported = Literal["repair", "mark", "remove", "fail"]
 LLMMode = Literal["tools", "json"]
 
 
+# Aliases name environment variables only: pydantic-settings reads every alias
+# from the environment, so an alias "home" would pick up $HOME. Keyword
+# arguments use the field names (populate_by_name).
+
+
 def _default_home() -> Path:
     return Path.home() / ".cache" / "summarizer"
 
@@ -28,12 +33,12 @@ class Settings(BaseSettings):
 
     # --- LLM endpoint -----------------------------------------------------------
     base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL")
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
     )
     api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY")
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
     )
-    model: str | None = Field(default=None, validation_alias=AliasChoices("model", "SUMMARIZER_MODEL"))
+    model: str | None = Field(default=None, validation_alias=AliasChoices("SUMMARIZER_MODEL"))
     mode: LLMMode = "tools"
     temperature: float = 0.0
     max_tokens: int = 1024
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
 
     # --- caches -------------------------------------------------------------------
     home: Path = Field(
-        default_factory=_default_home, validation_alias=AliasChoices("home", "SUMMARIZER_HOME")
+        default_factory=_default_home, validation_alias=AliasChoices("SUMMARIZER_HOME")
     )
     cache: bool = True
 

@@ -76,3 +76,23 @@ def test_errors_share_one_root() -> None:
 def test_options_are_validated(tmp_path: Path) -> None:
     with pytest.raises(summarizer.SummarizerError, match="on_unsupported"):
         summarize(["x.html"], on_unsupported="sometimes", home=tmp_path)
+
+
+def test_settings_read_only_documented_env_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """$HOME, $MODEL or $BASE_URL must never leak into the settings."""
+    for name in ("OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_HOME", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    monkeypatch.setenv("MODEL", "wrong")
+    monkeypatch.setenv("BASE_URL", "http://wrong")
+    settings = Settings()
+    assert settings.model is None and settings.base_url is None
+    assert settings.home.name == "summarizer" and settings.home.parent.name == ".cache"
+
+    monkeypatch.setenv("SUMMARIZER_HOME", "/tmp/sumhome")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("SUMMARIZER_MODEL", "m")
+    settings = Settings()
+    assert (str(settings.home), settings.base_url, settings.model) == (
+        "/tmp/sumhome", "http://127.0.0.1:1/v1", "m"
+    )
