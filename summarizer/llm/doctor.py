@@ -1,0 +1,213 @@
+"""``summarizer doctor``: which LLM backend a run would use, and whether it would work.
+
+Returns data, never prints: the CLI renders the checks. Every check answers one
+question a user asks when the first run fails ("is the extra installed?", "is the
+model there and intact?", "does the endpoint answer with my key?"). The API key is
+never part of any detail, not even when an error message would echo it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from summarizer.errors import LocalModelError
+from summarizer.llm import local
+from summarizer.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ENDPOINT_TIMEOUT = 5.0
+_SECRET_PARAM = re.compile(r"key|token|secret|password|sig", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    name: str
+    ok: bool
+    detail: str
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password or key-like query values (some gateways take
+    the key in the URL, e.g. ``?api-key=``)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = parts.netloc
+    if parts.username is not None or parts.password is not None:
+        netloc = f"***@{parts.hostname or ''}" + (f":{port}" if port else "")
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+async def diagnose(
+    settings: Settings,
+    *,
+    start_local: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[DoctorCheck]:
+    """Run the checks for the backend ``settings`` selects.
+
+    ``start_local`` also boots the embedded server and queries it (slow: seconds,
+    plus a one-time model assembly). ``transport`` is the HTTP seam for tests.
+    """
+    if settings.uses_local_model:
+        checks = [DoctorCheck("backend", True, "embedded local model (OPENAI_BASE_URL is not set)")]
+        return checks + await _local_checks(settings, start_local=start_local)
+    assert settings.base_url is not None
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    checks = [DoctorCheck("backend", True, f"configured endpoint {redact_url(settings.base_url)}")]
+    checks += await _endpoint_checks(
+        settings.base_url, api_key=api_key, model=settings.model, transport=transport
+    )
+    # Last line of defence: whatever a server or library echoed, the key is not shown.
+    return [DoctorCheck(c.name, c.ok, _scrub(c.detail, api_key)) for c in checks]
+
+
+async def _endpoint_checks(
+    base_url: str,
+    *,
+    api_key: str | None,
+    model: str | None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    name: str = "endpoint",
+) -> list[DoctorCheck]:
+    """GET {base_url}/models with the key; report reachability, auth and the model list."""
+    shown = redact_url(base_url)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    started = time.monotonic()
+    try:
+        async with httpx.AsyncClient(timeout=ENDPOINT_TIMEOUT, transport=transport) as client:
+            response = await client.get(f"{base_url.rstrip('/')}/models", headers=headers)
+    except httpx.TimeoutException:
+        return [DoctorCheck(name, False, f"{shown} did not answer within {ENDPOINT_TIMEOUT:.0f}s")]
+    except httpx.HTTPError as exc:
+        reason = _scrub(str(exc) or type(exc).__name__, api_key)
+        return [DoctorCheck(name, False, f"cannot reach {shown}: {reason}")]
+    elapsed_ms = (time.monotonic() - started) * 1000
+    if response.status_code in (401, 403):
+        return [
+            DoctorCheck(
+                name,
+                False,
+                f"{shown} rejected the API key (HTTP {response.status_code}); check OPENAI_API_KEY",
+            )
+        ]
+    if response.status_code != 200:
+        return [DoctorCheck(name, False, f"{shown}/models answered HTTP {response.status_code}")]
+    ids = _model_ids(response)
+    listed = ", ".join(ids[:8]) + (f" (+{len(ids) - 8} more)" if len(ids) > 8 else "")
+    listed = _scrub(listed, api_key) or "none listed"
+    checks = [DoctorCheck(name, True, f"{shown} answered in {elapsed_ms:.0f} ms; models: {listed}")]
+    if model is not None:
+        if model in ids:
+            checks.append(DoctorCheck("model", True, f"{model} is served"))
+        else:
+            checks.append(
+                DoctorCheck("model", False, f"{model} is not among the models {shown} lists")
+            )
+    return checks
+
+
+def _model_ids(response: httpx.Response) -> list[str]:
+    try:
+        data = response.json().get("data", [])
+        return [str(item["id"]) for item in data if isinstance(item, dict) and "id" in item]
+    except (ValueError, AttributeError, TypeError):
+        return []
+
+
+async def _local_checks(settings: Settings, *, start_local: bool) -> list[DoctorCheck]:
+    checks: list[DoctorCheck] = []
+    if local.llama_cpp_available():
+        version = local.llama_cpp_version() or "unknown version"
+        checks.append(DoctorCheck("llama_cpp", True, f"llama-cpp-python {version}"))
+    else:
+        checks.append(DoctorCheck("llama_cpp", False, local.LLAMA_MISSING))
+
+    model_path = settings.models_dir / local.MODEL_FILENAME
+    verified = await asyncio.to_thread(local.model_is_verified, settings.models_dir)
+    have_parts = False
+    try:
+        parts = local.locate_parts()
+    except LocalModelError as exc:
+        checks.append(DoctorCheck("model parts", False, exc.one_line()))
+    else:
+        have_parts = True
+        size = sum(p.stat().st_size for p in parts)
+        detail = f"{len(parts)} of {local.PART_COUNT} parts installed ({_gib(size)})"
+        checks.append(DoctorCheck("model parts", True, detail))
+    checks.append(await _model_file_check(model_path, verified=verified, have_parts=have_parts))
+
+    if start_local and all(c.ok for c in checks):
+        checks.append(await _server_check(settings))
+    return checks
+
+
+async def _model_file_check(model_path: Path, *, verified: bool, have_parts: bool) -> DoctorCheck:
+    if verified:
+        size = model_path.stat().st_size
+        return DoctorCheck(
+            "model file", True, f"{model_path} ({_gib(size)}), sha256 verified (stamp)"
+        )
+    if model_path.is_file():
+        digest = await asyncio.to_thread(local.file_sha256, model_path)
+        size = model_path.stat().st_size
+        if digest == local.MODEL_SHA256:
+            return DoctorCheck("model file", True, f"{model_path} ({_gib(size)}), sha256 verified")
+        return DoctorCheck(
+            "model file",
+            have_parts,
+            f"{model_path} has the wrong sha256 ({digest[:12]}…); "
+            + ("it will be rebuilt from the parts" if have_parts else "delete it and reinstall"),
+        )
+    if have_parts:
+        return DoctorCheck(
+            "model file",
+            True,
+            f"not assembled yet; the first run builds {model_path} from the parts",
+        )
+    return DoctorCheck(
+        "model file", False, f"{model_path} is missing and no parts to build it from"
+    )
+
+
+async def _server_check(settings: Settings) -> DoctorCheck:
+    """Boot the embedded server, ask it for its models, stop it."""
+    try:
+        async with local.LocalServer(settings) as server:
+            startup = server.startup_seconds or 0.0
+            answers = await _endpoint_checks(
+                server.base_url,
+                api_key=None,
+                model=server.model_name,
+                name="local server",
+            )
+    except LocalModelError as exc:
+        return DoctorCheck("local server", False, exc.one_line())
+    ok = all(check.ok for check in answers)
+    detail = f"started in {startup:.1f}s; " + "; ".join(check.detail for check in answers)
+    return DoctorCheck("local server", ok, detail)
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.2f} GiB"
