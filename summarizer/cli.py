@@ -13,14 +13,21 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from summarizer import __version__
 from summarizer.cache import atomic_write_text
@@ -39,21 +46,26 @@ stderr = Console(stderr=True, soft_wrap=True)
 logger = logging.getLogger("summarizer")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     markdown = "markdown"
     json = "json"
     html = "html"
     terminal = "terminal"
 
 
-class OnUnsupported(str, Enum):
+class OnUnsupported(StrEnum):
     repair = "repair"
     mark = "mark"
     remove = "remove"
     fail = "fail"
 
 
-_SUFFIX_FORMATS = {".md": Format.markdown, ".json": Format.json, ".html": Format.html, ".htm": Format.html}
+_SUFFIX_FORMATS = {
+    ".md": Format.markdown,
+    ".json": Format.json,
+    ".html": Format.html,
+    ".htm": Format.html,
+}
 
 
 def _version(value: bool) -> None:
@@ -67,7 +79,9 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More log output.")
+    ] = 0,
 ) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -79,13 +93,22 @@ def main_options(
     # Libraries that log expected conditions (empty pages, re-asks) as errors: the
     # run reports those itself, so they only speak with -vv.
     quiet = logging.DEBUG if verbose >= 2 else logging.CRITICAL
-    for noisy in ("httpx", "httpcore", "openai", "instructor", "trafilatura", "htmldate", "justext"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "openai",
+        "instructor",
+        "trafilatura",
+        "htmldate",
+        "justext",
+    ):
         logging.getLogger(noisy).setLevel(quiet)
 
 
 # -- shared option types --------------------------------------------------------
 BaseUrl = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL]."),
 ]
 Model = Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")]
 ApiKey = Annotated[
@@ -100,14 +123,22 @@ Mode = Annotated[
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Bypass the page and LLM caches.")]
 AllowPrivate = Annotated[
     bool,
-    typer.Option("--allow-private", help="Allow URLs on private, loopback or link-local addresses."),
+    typer.Option(
+        "--allow-private", help="Allow URLs on private, loopback or link-local addresses."
+    ),
 ]
-Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result here (atomically).")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the result here (atomically).")
+]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")]
 FormatOpt = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="markdown | json | html | terminal (default: from -o suffix, "
-                 "terminal on a TTY, else markdown)."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="markdown | json | html | terminal (default: from -o suffix, "
+        "terminal on a TTY, else markdown).",
+    ),
 ]
 
 
@@ -119,9 +150,7 @@ def _settings(**overrides: Any) -> Settings:
     return base.with_overrides(**overrides)
 
 
-def _run(
-    work: Callable[[], Awaitable[T]], interrupted: str = "no output written"
-) -> T:
+def _run(work: Callable[[], Awaitable[T]], interrupted: str = "no output written") -> T:
     """Run a coroutine, mapping known errors to one line and an exit code."""
     try:
         return asyncio.run(work())  # type: ignore[arg-type]
@@ -208,7 +237,9 @@ def _write_output(output: Path, text: str, force: bool) -> None:
 def summarize(
     sources: Annotated[
         list[str] | None,
-        typer.Argument(help="URLs or local files (.html .htm .txt .md); '-' reads a list from stdin."),
+        typer.Argument(
+            help="URLs or local files (.html .htm .txt .md); '-' reads a list from stdin."
+        ),
     ] = None,
     input_file: Annotated[
         Path | None, typer.Option("--input", "-i", help="A file listing one URL or path per line.")
@@ -225,14 +256,19 @@ def summarize(
         int | None, typer.Option("--sentences", "-n", help="Target number of sentences.")
     ] = None,
     words: Annotated[int | None, typer.Option("--words", help="Target length in words.")] = None,
-    focus: Annotated[str | None, typer.Option("--focus", help="A question or angle to focus on.")] = None,
-    language: Annotated[str | None, typer.Option("--language", help="Language of the brief.")] = None,
+    focus: Annotated[
+        str | None, typer.Option("--focus", help="A question or angle to focus on.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Language of the brief.")
+    ] = None,
     on_unsupported: Annotated[
         OnUnsupported | None,
         typer.Option("--on-unsupported", help="What to do with unsupported sentences."),
     ] = None,
     no_verify: Annotated[
-        bool, typer.Option("--no-verify", help="Skip verification (sentences are marked unverified).")
+        bool,
+        typer.Option("--no-verify", help="Skip verification (sentences are marked unverified)."),
     ] = False,
     no_cache: NoCache = False,
     allow_private: AllowPrivate = False,
@@ -243,10 +279,18 @@ def summarize(
 
     async def work() -> Any:
         settings = _settings(
-            base_url=base_url, model=model, api_key=api_key, mode=mode, home=home,
-            target_sentences=sentences, target_words=words, focus=focus, language=language,
+            base_url=base_url,
+            model=model,
+            api_key=api_key,
+            mode=mode,
+            home=home,
+            target_sentences=sentences,
+            target_words=words,
+            focus=focus,
+            language=language,
             on_unsupported=on_unsupported.value if on_unsupported else None,
-            verify=False if no_verify else None, cache=False if no_cache else None,
+            verify=False if no_verify else None,
+            cache=False if no_cache else None,
             allow_private=True if allow_private else None,
         )
         _check_output(output, force)
@@ -267,14 +311,23 @@ def summarize(
 def _report_failures(summary: Any) -> None:
     for src in summary.sources:
         if src.error:
-            stderr.print(f"[yellow]skipped[/yellow] {_escape(src.url)}: {_escape(src.error)}", highlight=False)
+            stderr.print(
+                f"[yellow]skipped[/yellow] {_escape(src.url)}: {_escape(src.error)}",
+                highlight=False,
+            )
 
 
 @app.command()
 def check(
-    summary_file: Annotated[Path, typer.Argument(help="A cited text: a brief with [n] markers, or '-'.")],
-    sources: Annotated[list[str] | None, typer.Argument(help="The sources [0], [1], ... in order.")] = None,
-    input_file: Annotated[Path | None, typer.Option("--input", "-i", help="A list file of sources.")] = None,
+    summary_file: Annotated[
+        Path, typer.Argument(help="A cited text: a brief with [n] markers, or '-'.")
+    ],
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="The sources [0], [1], ... in order.")
+    ] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", "-i", help="A list file of sources.")
+    ] = None,
     fmt: FormatOpt = None,
     output: Output = None,
     force: Force = False,
@@ -296,8 +349,13 @@ def check(
 
     async def work() -> Any:
         settings = _settings(
-            base_url=base_url, model=model, api_key=api_key, mode=mode, home=home,
-            cache=False if no_cache else None, allow_private=True if allow_private else None,
+            base_url=base_url,
+            model=model,
+            api_key=api_key,
+            mode=mode,
+            home=home,
+            cache=False if no_cache else None,
+            allow_private=True if allow_private else None,
         )
         _check_output(output, force)
         text = _read_text(summary_file)
@@ -311,8 +369,14 @@ def check(
         _report_failures(summary)
         _emit(summary, _choose_format(fmt, output), output, force)
         if not summary.all_supported:
-            bad = sum(1 for s in summary.shown_sentences if s.status.value not in ("supported", "repaired"))
-            raise VerificationFailed(f"{bad} of {len(summary.shown_sentences)} sentences failed the check")
+            bad = sum(
+                1
+                for s in summary.shown_sentences
+                if s.status.value not in ("supported", "repaired")
+            )
+            raise VerificationFailed(
+                f"{bad} of {len(summary.shown_sentences)} sentences failed the check"
+            )
         return summary
 
     _run(work)
@@ -354,7 +418,11 @@ def doctor(
         table.add_column("")
         table.add_column("detail", overflow="fold")
         for item in checks:
-            table.add_row(item.name, "[green]ok[/green]" if item.ok else "[red]FAIL[/red]", _escape(item.detail))
+            table.add_row(
+                item.name,
+                "[green]ok[/green]" if item.ok else "[red]FAIL[/red]",
+                _escape(item.detail),
+            )
         Console().print(table)
         return all(item.ok for item in checks)
 
@@ -364,7 +432,9 @@ def doctor(
 
 @app.command("eval")
 def eval_command(
-    dataset: Annotated[str, typer.Argument(help="A JSONL dataset, or 'compare' followed by two run folders.")],
+    dataset: Annotated[
+        str, typer.Argument(help="A JSONL dataset, or 'compare' followed by two run folders.")
+    ],
     runs: Annotated[list[Path] | None, typer.Argument(help="With 'compare': RUN_A RUN_B.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N cases.")] = None,
     system: Annotated[
@@ -387,7 +457,8 @@ def eval_command(
 ) -> None:
     """Score systems against gold summaries (ROUGE, citation recall/precision, cost).
 
-    `summarizer eval compare RUN_A RUN_B` shows per-metric deltas with paired-bootstrap significance.
+    `summarizer eval compare RUN_A RUN_B` shows per-metric deltas with paired-bootstrap
+    significance.
     """
     from summarizer.eval.cli import compare_runs, eval_dataset
 
@@ -403,13 +474,23 @@ def eval_command(
 
     async def work() -> None:
         settings = _settings(
-            base_url=base_url, model=model, api_key=api_key, mode=mode, home=home,
+            base_url=base_url,
+            model=model,
+            api_key=api_key,
+            mode=mode,
+            home=home,
             cache=False if no_cache else None,
         )
         with _progress() as progress:
             await eval_dataset(
-                Path(dataset), settings, systems=system, limit=limit,
-                output_dir=output_dir, progress=progress, console=Console(), judge=judge,
+                Path(dataset),
+                settings,
+                systems=system,
+                limit=limit,
+                output_dir=output_dir,
+                progress=progress,
+                console=Console(),
+                judge=judge,
             )
 
     _run(work, interrupted="finished cases are kept; run the same command again to resume")

@@ -7,8 +7,8 @@ JSON (``Summary.model_validate_json(summary.model_dump_json())``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -60,7 +60,7 @@ class Source(_Model):
         return self.text[start:end]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What the verifier concluded about a summary sentence."""
 
     UNVERIFIED = "unverified"  # not checked (verification switched off)
@@ -100,7 +100,9 @@ class Verdict(_Model):
     """The verifier's judgement of one sentence, with the evidence that explains it."""
 
     status: Status = Status.UNVERIFIED
-    score: float | None = Field(default=None, description="P(cited evidence supports the sentence).")
+    score: float | None = Field(
+        default=None, description="P(cited evidence supports the sentence)."
+    )
     evidence: list[Span] = Field(default_factory=list)
     reason: str = ""
     checks: list[Check] = Field(default_factory=list)
@@ -175,7 +177,7 @@ class RunStats(_Model):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Summary(_Model):

@@ -136,7 +136,7 @@ async def asummarize(
 
 
 def _renumber(sources: list[Source]) -> list[Source]:
-    """Usable sources get IDs 0..k-1 in order, failed ones follow (the reference list stays dense)."""
+    """Usable sources get IDs 0..k-1 in order; failed ones follow, so references stay dense."""
     ordered = [s for s in sources if s.ok] + [s for s in sources if not s.ok]
     renumbered = []
     for new_id, src in enumerate(ordered):
@@ -148,8 +148,17 @@ def _renumber(sources: list[Source]) -> list[Source]:
 def _public_options(settings: Settings) -> dict[str, Any]:
     """The settings worth recording with a result (never the API key)."""
     keep = (
-        "base_url", "model", "mode", "temperature", "target_sentences", "target_words",
-        "focus", "language", "verify", "on_unsupported", "support_threshold",
+        "base_url",
+        "model",
+        "mode",
+        "temperature",
+        "target_sentences",
+        "target_words",
+        "focus",
+        "language",
+        "verify",
+        "on_unsupported",
+        "support_threshold",
     )
     data = settings.model_dump(include=set(keep))
     return {k: v for k, v in data.items() if v is not None}

@@ -29,15 +29,13 @@ def _default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SUMMARIZER_", extra="ignore", populate_by_name=True
+    )
 
     # --- LLM endpoint -----------------------------------------------------------
-    base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL")
-    )
-    api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY")
-    )
+    base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     model: str | None = Field(default=None, validation_alias=AliasChoices("SUMMARIZER_MODEL"))
     mode: LLMMode = "tools"
     temperature: float = 0.0
@@ -83,7 +81,9 @@ class Settings(BaseSettings):
     # --- verification and repair --------------------------------------------------
     verify: bool = True
     on_unsupported: OnUnsupported = "repair"
-    support_threshold: float = Field(default=0.5, description="Judge score at or above = supported.")
+    support_threshold: float = Field(
+        default=0.5, description="Judge score at or above = supported."
+    )
     evidence_per_source: int = 4
     repair_rounds: int = 2
     # Added by the verifier (issue 4); values chosen on SummaC, see bench/verifier.py.

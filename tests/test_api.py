@@ -10,7 +10,7 @@ from support.auto_llm import AutoModel
 from support.openai_server import ScriptedOpenAI
 
 import summarizer
-from summarizer import Settings, Source, Status, Summary, asummarize, summarize
+from summarizer import Settings, Status, Summary, asummarize, summarize
 from summarizer.ingest import make_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,16 +23,16 @@ def test_all_is_complete_and_importable() -> None:
         for name, value in vars(summarizer).items()
         if not name.startswith("_") and getattr(value, "__module__", "").startswith("summarizer")
     }
-    assert set(summarizer.__all__) >= public, f"missing from __all__: {public - set(summarizer.__all__)}"
+    assert set(summarizer.__all__) >= public, (
+        f"missing from __all__: {public - set(summarizer.__all__)}"
+    )
     for name in summarizer.__all__:
         assert hasattr(summarizer, name), name
     assert len(summarizer.__all__) == len(set(summarizer.__all__))
 
 
 def _settings(server: ScriptedOpenAI, tmp_path: Path) -> Settings:
-    return Settings(
-        base_url=server.base_url, model="scripted", home=tmp_path, retry_max_wait=0
-    )
+    return Settings(base_url=server.base_url, model="scripted", home=tmp_path, retry_max_wait=0)
 
 
 def test_summarize_sync_from_files_and_ready_sources(tmp_path: Path) -> None:
@@ -94,5 +94,7 @@ def test_settings_read_only_documented_env_names(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SUMMARIZER_MODEL", "m")
     settings = Settings()
     assert (str(settings.home), settings.base_url, settings.model) == (
-        "/tmp/sumhome", "http://127.0.0.1:1/v1", "m"
+        "/tmp/sumhome",
+        "http://127.0.0.1:1/v1",
+        "m",
     )

@@ -97,7 +97,10 @@ def test_markdown_brief_to_stdout_progress_elsewhere(env: dict[str, str]) -> Non
     out = result.stdout
     assert out.startswith("# ")
     assert "## Sources" in out
-    assert "0. “Lindqvist Bay flood barrier closes for the first time” Harbor Gazette, 2026-03-14" in out
+    assert (
+        "0. “Lindqvist Bay flood barrier closes for the first time” Harbor Gazette, 2026-03-14"
+        in out
+    )
     body = out.split("## Sources")[0]
     assert "[0]" in body and "[1]" in body and "[2]" in body
 
@@ -129,7 +132,9 @@ def test_bad_sources_reported_others_used(env: dict[str, str], tmp_path: Path) -
     listing = tmp_path / "urls.txt"
     listing.write_text(
         "# a list with problems\n\n"
-        + "\n".join([ARTICLES[0], "ftp://example.com/x", str(tmp_path / "missing.html"), ARTICLES[1]])
+        + "\n".join(
+            [ARTICLES[0], "ftp://example.com/x", str(tmp_path / "missing.html"), ARTICLES[1]]
+        )
         + "\n"
     )
     result = run_cli("summarize", "-i", str(listing), "-f", "json", env=env)
@@ -182,7 +187,9 @@ def test_output_written_atomically_and_never_clobbered(env: dict[str, str], tmp_
     assert again.returncode == 2 and "--force" in again.stderr
     assert target.read_text() == "precious"
 
-    forced = run_cli("summarize", *ARTICLES, "-o", str(target), "--force", "-f", "markdown", env=env)
+    forced = run_cli(
+        "summarize", *ARTICLES, "-o", str(target), "--force", "-f", "markdown", env=env
+    )
     assert forced.returncode == 0
     assert target.read_text().startswith("# ")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
@@ -235,9 +242,7 @@ def test_check_command_exit_codes(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_backend_500_storm_is_one_line(env: dict[str, str]) -> None:
     with ScriptedOpenAI(fallback=lambda _r: error_reply(500, "boom")) as broken:
-        result = run_cli(
-            "summarize", *ARTICLES, env={**env, "OPENAI_BASE_URL": broken.base_url}
-        )
+        result = run_cli("summarize", *ARTICLES, env={**env, "OPENAI_BASE_URL": broken.base_url})
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "boom" in result.stderr.splitlines()[-1]
