@@ -22,7 +22,7 @@ import pytest
 from pydantic import BaseModel
 
 from summarizer.errors import LocalModelError
-from summarizer.llm import local
+from summarizer.llm import local, model_file
 from summarizer.llm.doctor import DoctorCheck, diagnose, redact_url
 from summarizer.llm.local import LocalServer, ensure_model, free_port, locate_parts
 from summarizer.settings import Settings
@@ -45,7 +45,7 @@ def _write_parts(directory: Path, chunks: list[bytes]) -> list[Path]:
 def parts(tmp_path: Path) -> list[Path]:
     # Distinct, uneven sizes (one spans several read chunks) so any reordering,
     # truncation or duplication changes the hash.
-    chunks = [b"alpha-" * 3, os.urandom(local._CHUNK + 17), b"", b"omega\x00\xff" * 5]
+    chunks = [b"alpha-" * 3, os.urandom(model_file._CHUNK + 17), b"", b"omega\x00\xff" * 5]
     return _write_parts(tmp_path / "parts", chunks)
 
 
@@ -170,7 +170,7 @@ def test_locate_parts_finds_the_installed_parts_in_order() -> None:
 def test_locate_parts_names_the_missing_package_and_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(local, "PART_DISTRIBUTIONS", ("summarizer-test-no-such-dist-part1",))
+    monkeypatch.setattr(model_file, "PART_DISTRIBUTIONS", ("summarizer-test-no-such-dist-part1",))
     with pytest.raises(LocalModelError) as info:
         locate_parts()
     message = str(info.value)

