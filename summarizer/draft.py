@@ -230,22 +230,41 @@ class Draft(BaseModel):
 
 
 @cache
-def draft_model(target_sentences: int) -> type[Draft]:
-    """``Draft`` whose schema asks for about ``target_sentences`` items.
+def draft_model(target_sentences: int, source_ids: tuple[int, ...] = ()) -> type[Draft]:
+    """``Draft`` whose tool schema carries the target length and the valid source IDs.
 
-    The bounds go into the tool's JSON schema (minItems/maxItems), which a
-    grammar-constrained server such as llama.cpp enforces while sampling: a small
-    model cannot stop after two sentences. They are schema hints only, never
-    validated, so an endpoint that ignores them costs no re-ask over length.
+    The bounds (minItems/maxItems) and the ID ``enum`` go into the JSON schema,
+    which a grammar-constrained server such as llama.cpp enforces while sampling:
+    a small model can neither stop after two sentences nor cite a source that does
+    not exist. They are schema hints only, never validated here (the validators
+    check IDs against the sources), so an endpoint that ignores them costs no
+    re-ask over length.
     """
     low = max(1, target_sentences - 1)
     high = max(low, target_sentences + 1)
+    sentence_model: type[DraftSentence] = DraftSentence
+    if source_ids:
+        sentence_model = create_model(
+            "DraftSentence",
+            __base__=DraftSentence,
+            __doc__=DraftSentence.__doc__,
+            source_ids=(
+                list[int],
+                Field(
+                    json_schema_extra={
+                        "items": {"type": "integer", "enum": list(source_ids)},
+                        "minItems": 1,
+                    },
+                    description=DraftSentence.model_fields["source_ids"].description,
+                ),
+            ),
+        )
     return create_model(
         "Draft",
         __base__=Draft,
         __doc__=Draft.__doc__,
         sentences=(
-            list[DraftSentence],
+            list[sentence_model],
             Field(
                 json_schema_extra={"minItems": low, "maxItems": high},
                 description=f"The brief in reading order, one sentence per item "
@@ -347,7 +366,7 @@ async def draft_summary(sources: list[Source], llm: LLM, settings: Settings) -> 
     context = {"sources": shown, "language": language_code(settings.language)}
     before = llm.stats.model_copy(deep=True)
     draft = await llm.structured(
-        draft_model(settings.target_sentences),
+        draft_model(settings.target_sentences, tuple(sorted(src.id for src in shown))),
         messages,
         prompts=[load_prompt(SYSTEM_PROMPT), load_prompt(USER_PROMPT)],
         context=context,

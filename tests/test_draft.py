@@ -396,3 +396,19 @@ def test_prompt_templates_are_strict() -> None:
     messages = build_messages(cluster()[:1], Settings(base_url="http://x", home=Path("/tmp")))
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "$" not in messages[0]["content"] + messages[1]["content"]
+
+
+def test_tool_schema_constrains_length_and_source_ids() -> None:
+    """Grammar-constrained servers (llama.cpp) enforce these while sampling."""
+    from summarizer.draft import draft_model
+
+    schema = draft_model(6, (0, 2, 3)).model_json_schema()
+    sentences = schema["properties"]["sentences"]
+    assert (sentences["minItems"], sentences["maxItems"]) == (5, 7)
+    ids = schema["$defs"]["DraftSentence"]["properties"]["source_ids"]
+    assert ids["items"]["enum"] == [0, 2, 3] and ids["minItems"] == 1
+    # Schema hints only: validation still goes through the provenance validators.
+    draft = draft_model(6, (0, 2, 3)).model_validate(
+        {"title": "t", "sentences": [{"text": "One sentence.", "source_ids": [2]}]}
+    )
+    assert draft.sentences[0].source_ids == [2]
