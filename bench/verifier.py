@@ -1,0 +1,459 @@
+"""Benchmark the verifier on SummaC (SummEval and FactCC cuts of CNN/DailyMail).
+
+    python bench/verifier.py --base-url http://127.0.0.1:8077/v1 [--limit N]
+
+Each item is (document, claim, label: 1 = consistent). The document is one cited
+source; the claim is split into sentences (SummEval claims are whole summaries),
+each sentence is assessed by the verifier's layers, and an item's score per layer
+is the minimum over its sentences (a summary is as good as its worst sentence).
+
+Reported per set, for each layer alone and for the full verifier:
+- ROC AUC (threshold-free) and balanced accuracy at a threshold chosen on the
+  OTHER set (cross: pick on SummEval → report on FactCC, and vice versa), so
+  no number is tuned on the data it is reported for;
+- the full verifier's free parameters (check scope, check penalty, lexical
+  weight) are chosen on the other set too;
+- seconds per summary sentence (uncached judge calls only) and judge prompt
+  tokens per sentence against tokens of the whole cited document.
+
+The recommended settings printed at the end maximise the mean balanced accuracy
+of both sets at one common threshold. Judge calls go through the LLM disk cache
+(``$SUMMARIZER_HOME/cache``), so re-runs are cheap; first-run timings and token
+counts are kept beside it in ``$SUMMARIZER_HOME/bench/verifier_timings.json``.
+
+Without ``--base-url`` the embedded local model is started (summarizer.llm.open_llm).
+Results: bench/results/verifier.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import logging
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from summarizer.cache import atomic_write_text
+from summarizer.context import estimate_tokens
+from summarizer.ingest import make_source
+from summarizer.ingest.segment import segment
+from summarizer.llm import LLM, open_llm
+from summarizer.models import Check
+from summarizer.settings import Settings
+from summarizer.verify.checks import failed, run_checks
+from summarizer.verify.evidence import coverage, evidence_text
+from summarizer.verify.judge import judge_prompts
+from summarizer.verify.verifier import assess, combine
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "summac"
+OUT = ROOT / "bench" / "results" / "verifier.json"
+SETS = ("summeval", "factcc")
+
+PENALTIES = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+SCOPES = ("evidence", "sources")
+
+
+# -- data ---------------------------------------------------------------------------------------
+@dataclass
+class SentenceRecord:
+    text: str
+    judge: float
+    lexical_evidence: float
+    lexical_document: float
+    checks_evidence: list[dict[str, Any]]
+    checks_sources: list[dict[str, Any]]
+    seconds: float | None
+    prompt_tokens: int | None
+    evidence_chars: int
+
+
+@dataclass
+class ItemRecord:
+    id: str
+    label: int
+    document_tokens: int
+    sentences: list[SentenceRecord] = field(default_factory=list)
+
+
+def load(name: str, limit: int | None) -> list[tuple[str, dict[str, Any]]]:
+    data = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    items = sorted(data.items())
+    return items[:limit] if limit else items
+
+
+def claim_sentences(claim: str) -> list[str]:
+    return [p.text for p in segment(claim, 0) if any(c.isalnum() for c in p.text)] or [claim]
+
+
+# -- measurement --------------------------------------------------------------------------------
+class Timings:
+    """First-run seconds and prompt tokens per sentence, kept across cached re-runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.data, indent=0, sort_keys=True))
+
+
+async def count_tokens(client: httpx.AsyncClient, root: str, text: str) -> int | None:
+    """Exact token count from llama-cpp-python's /extras/tokenize/count, if it has one."""
+    try:
+        response = await client.post(f"{root}/extras/tokenize/count", json={"input": text})
+        response.raise_for_status()
+        return int(response.json()["count"])
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
+
+
+async def measure(
+    name: str,
+    items: Sequence[tuple[str, dict[str, Any]]],
+    llm: LLM,
+    settings: Settings,
+    timings: Timings,
+) -> list[ItemRecord]:
+    shas = [p.sha for p in judge_prompts()]
+    signature = "|".join(
+        [*shas, str(settings.evidence_per_source), str(settings.evidence_neighbours)]
+    )
+    root = llm.base_url.removesuffix("/v1")
+    records: list[ItemRecord] = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for number, (item_id, item) in enumerate(items, start=1):
+            document = item["document"]
+            doc_key = f"doc:{name}:{item_id}"
+            if doc_key not in timings.data:
+                counted = await count_tokens(client, root, document)
+                timings.data[doc_key] = counted or estimate_tokens(document)
+            source = make_source(0, document)
+            record = ItemRecord(
+                id=item_id, label=int(item["label"]), document_tokens=timings.data[doc_key]
+            )
+            for index, sentence in enumerate(claim_sentences(item["claim"])):
+                before = llm.stats.model_copy()
+                started = time.perf_counter()
+                result = await assess(sentence, [source], llm, settings)
+                seconds = time.perf_counter() - started
+                key = f"{signature}:{name}:{item_id}:{index}"
+                if llm.stats.cache_hits == before.cache_hits and result.evidence:
+                    timings.data[key] = {
+                        "seconds": round(seconds, 3),
+                        "prompt_tokens": llm.stats.prompt_tokens - before.prompt_tokens,
+                    }
+                first = timings.data.get(key, {})
+                shown = evidence_text(result.evidence)
+                record.sentences.append(
+                    SentenceRecord(
+                        text=sentence,
+                        judge=result.judge,
+                        lexical_evidence=coverage(sentence, shown),
+                        lexical_document=coverage(sentence, document),
+                        checks_evidence=[c.model_dump() for c in run_checks(sentence, shown)],
+                        checks_sources=[c.model_dump() for c in run_checks(sentence, document)],
+                        seconds=first.get("seconds"),
+                        prompt_tokens=first.get("prompt_tokens"),
+                        evidence_chars=len(shown),
+                    )
+                )
+            records.append(record)
+            if number % 10 == 0 or number == len(items):
+                timings.save()
+                print(f"  {name}: {number}/{len(items)}", file=sys.stderr, flush=True)
+    return records
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float:
+    """P(score of a random positive > score of a random negative), ties count half."""
+    positives = [s for s, y in zip(scores, labels, strict=True) if y == 1]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if y == 0]
+    if not positives or not negatives:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def balanced_accuracy(scores: Sequence[float], labels: Sequence[int], threshold: float) -> float:
+    tp = sum(1 for s, y in zip(scores, labels, strict=True) if y == 1 and s >= threshold)
+    tn = sum(1 for s, y in zip(scores, labels, strict=True) if y == 0 and s < threshold)
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return float("nan")
+    return 0.5 * (tp / positives + tn / negatives)
+
+
+def candidate_thresholds(*score_lists: Sequence[float]) -> list[float]:
+    values = sorted({round(s, 6) for scores in score_lists for s in scores})
+    mids = [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    return sorted({0.0, *mids, *(v + 1e-9 for v in values[-1:])})
+
+
+def best_threshold(scores: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+    """(threshold, balanced accuracy) maximising balanced accuracy on this data."""
+    best = (0.5, -1.0)
+    for t in candidate_thresholds(scores):
+        ba = balanced_accuracy(scores, labels, t)
+        if ba > best[1]:
+            best = (t, ba)
+    return best
+
+
+# -- layers -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Params:
+    scope: str = "sources"
+    penalty: float = 0.3
+    lexical_weight: float = 0.0
+
+
+def _checks(sentence: SentenceRecord, scope: str) -> list[Check]:
+    raw = sentence.checks_evidence if scope == "evidence" else sentence.checks_sources
+    return [Check.model_validate(c) for c in raw]
+
+
+def layer_scores(records: Sequence[ItemRecord], layer: str, params: Params) -> list[float]:
+    """One score per item (min over its sentences) for ``layer``."""
+    settings = Settings(check_penalty=params.penalty, lexical_weight=params.lexical_weight)
+    out = []
+    for record in records:
+        per_sentence = []
+        for s in record.sentences:
+            if layer == "judge":
+                per_sentence.append(s.judge)
+            elif layer == "lexical":
+                per_sentence.append(
+                    s.lexical_evidence if params.scope == "evidence" else s.lexical_document
+                )
+            elif layer == "checks":
+                per_sentence.append(0.5 ** len(failed(_checks(s, params.scope))))
+            else:
+                per_sentence.append(
+                    combine(s.judge, s.lexical_evidence, _checks(s, params.scope), settings)
+                )
+        out.append(min(per_sentence))
+    return out
+
+
+def labels_of(records: Sequence[ItemRecord]) -> list[int]:
+    return [r.label for r in records]
+
+
+def layer_grid(layer: str) -> list[Params]:
+    if layer == "full":
+        return [
+            Params(scope, penalty, weight)
+            for scope, penalty, weight in itertools.product(SCOPES, PENALTIES, LEXICAL_WEIGHTS)
+        ]
+    if layer in ("checks", "lexical"):
+        return [Params(scope=scope) for scope in SCOPES]
+    return [Params()]
+
+
+def pick(records: Sequence[ItemRecord], layer: str) -> tuple[Params, float]:
+    """Parameters and threshold of ``layer`` that maximise balanced accuracy on ``records``."""
+    labels = labels_of(records)
+    best: tuple[Params, float, float] = (Params(), 0.5, -1.0)
+    for params in layer_grid(layer):
+        threshold, ba = best_threshold(layer_scores(records, layer, params), labels)
+        if ba > best[2] + 1e-12:
+            best = (params, threshold, ba)
+    return best[0], best[1]
+
+
+def cross_report(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    for name in data:
+        others = [o for o in data if o != name]
+        rows: dict[str, Any] = {}
+        for layer in ("checks", "lexical", "judge", "full"):
+            labels = labels_of(data[name])
+            if others:
+                tuned_on = others[0]
+                params, threshold = pick(data[tuned_on], layer)
+            else:  # one set only (--sets): no honest cross threshold exists
+                tuned_on = name + " (same set: optimistic)"
+                params, threshold = pick(data[name], layer)
+            scores = layer_scores(data[name], layer, params)
+            rows[layer] = {
+                "balanced_accuracy": round(balanced_accuracy(scores, labels, threshold), 4),
+                "roc_auc": round(roc_auc(scores, labels), 4),
+                "threshold": round(threshold, 4),
+                "params": asdict(params),
+                "tuned_on": tuned_on,
+            }
+        report[name] = rows
+    return report
+
+
+def recommend(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
+    """One parameter set and threshold maximising mean balanced accuracy over all sets."""
+    best: dict[str, Any] = {"mean_balanced_accuracy": -1.0}
+    for params in layer_grid("full"):
+        per_set = {name: layer_scores(records, "full", params) for name, records in data.items()}
+        for threshold in candidate_thresholds(*per_set.values()):
+            bas = [
+                balanced_accuracy(per_set[name], labels_of(records), threshold)
+                for name, records in data.items()
+            ]
+            mean = statistics.fmean(bas)
+            if mean > best["mean_balanced_accuracy"] + 1e-12:
+                best = {
+                    "mean_balanced_accuracy": round(mean, 4),
+                    "per_set": {n: round(b, 4) for n, b in zip(data, bas, strict=True)},
+                    "support_threshold": round(threshold, 4),
+                    "check_scope": params.scope,
+                    "check_penalty": params.penalty,
+                    "lexical_weight": params.lexical_weight,
+                }
+    return best
+
+
+def cost_report(data: dict[str, list[ItemRecord]], static_tokens: int | None) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    for name, records in data.items():
+        sentences = [s for r in records for s in r.sentences]
+        seconds = [s.seconds for s in sentences if s.seconds is not None]
+        ratios, new_ratios, prompt_tokens = [], [], []
+        for record in records:
+            for s in record.sentences:
+                if s.prompt_tokens is None:
+                    continue
+                prompt_tokens.append(s.prompt_tokens)
+                ratios.append(s.prompt_tokens / max(1, record.document_tokens))
+                if static_tokens is not None:
+                    new = max(0, s.prompt_tokens - static_tokens)
+                    new_ratios.append(new / max(1, record.document_tokens))
+        report[name] = {
+            "items": len(records),
+            "sentences": len(sentences),
+            "timed_sentences": len(seconds),
+            "seconds_per_sentence_mean": _mean(seconds),
+            "seconds_per_sentence_median": _median(seconds),
+            "judge_prompt_tokens_mean": _mean(prompt_tokens),
+            "document_tokens_mean": _mean([r.document_tokens for r in records]),
+            "prompt_to_document_ratio_mean": _mean(ratios),
+            "new_tokens_to_document_ratio_mean": _mean(new_ratios),
+        }
+    return report
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 4) if values else None
+
+
+# -- main ---------------------------------------------------------------------------------------
+def print_table(report: dict[str, Any]) -> None:
+    print(f"\n{'set':<10} {'layer':<8} {'bal.acc':>8} {'AUC':>7} {'thresh':>7}  params (tuned on)")
+    for name, rows in report["accuracy"].items():
+        for layer, row in rows.items():
+            params = row["params"]
+            shown = {
+                "checks": f"scope={params['scope']}",
+                "lexical": f"scope={params['scope']}",
+                "judge": "",
+                "full": f"scope={params['scope']} penalty={params['penalty']} "
+                f"lexical={params['lexical_weight']}",
+            }[layer]
+            print(
+                f"{name:<10} {layer:<8} {row['balanced_accuracy']:>8.3f} {row['roc_auc']:>7.3f} "
+                f"{row['threshold']:>7.3f}  {shown} ({row['tuned_on']})"
+            )
+    print(f"\n{'set':<10} {'s/sent':>7} {'prompt tok':>10} {'doc tok':>8} {'ratio':>6} {'new':>6}")
+    for name, row in report["cost"].items():
+        print(
+            f"{name:<10} {_fmt(row['seconds_per_sentence_mean'])} "
+            f"{_fmt(row['judge_prompt_tokens_mean'], 10, 0)} "
+            f"{_fmt(row['document_tokens_mean'], 8, 0)} "
+            f"{_fmt(row['prompt_to_document_ratio_mean'], 6, 3)} "
+            f"{_fmt(row['new_tokens_to_document_ratio_mean'], 6, 3)}"
+        )
+    print(f"\nrecommended: {json.dumps(report['recommended'])}")
+
+
+def _fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "evidence_per_source": args.evidence_per_source,
+        "evidence_neighbours": args.neighbours,
+        "llm_timeout": 300.0,
+    }
+    if args.base_url:
+        overrides["base_url"] = args.base_url
+    settings = Settings().with_overrides(**overrides)
+    timings = Timings(settings.home / "bench" / "verifier_timings.json")
+    data: dict[str, list[ItemRecord]] = {}
+    started = time.perf_counter()
+    async with open_llm(settings) as llm:
+        static_tokens = None
+        async with httpx.AsyncClient(timeout=30) as client:
+            system = judge_prompts()[0].render()
+            counted = await count_tokens(client, llm.base_url.removesuffix("/v1"), system)
+            static_tokens = counted + 5 if counted is not None else None  # + role markers
+        for name in args.sets:
+            data[name] = await measure(name, load(name, args.limit), llm, settings, timings)
+        timings.save()
+        stats = llm.stats.model_dump()
+    report = {
+        "command": " ".join(["python", *sys.argv]),
+        "model": settings.model or "local",
+        "settings": {
+            "evidence_per_source": settings.evidence_per_source,
+            "evidence_neighbours": settings.evidence_neighbours,
+        },
+        "limit": args.limit,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "llm_stats": stats,
+        "accuracy": cross_report(data),
+        "cost": cost_report(data, static_tokens),
+        "recommended": recommend(data),
+        "static_prompt_tokens": static_tokens,
+        "items": {name: [asdict(r) for r in records] for name, records in data.items()},
+    }
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint (default: embedded model)")
+    parser.add_argument("--limit", type=int, help="first N items of each set (sorted by id)")
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument("--evidence-per-source", type=int, default=Settings().evidence_per_source)
+    parser.add_argument("--neighbours", type=int, default=Settings().evidence_neighbours)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"SummaC data not found at {DATA}; nothing to benchmark")
+    logging.basicConfig(level=logging.WARNING)
+    report = asyncio.run(run(args))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print_table(report)
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Verify each sentence of a brief against the sources it cites.
+
+Three layers, cheapest first, combined into one score in [0, 1]:
+
+1. citations: none → UNCITED; a cited ID that is not a usable source →
+   UNSUPPORTED, with no model call;
+2. the judge's P(yes) on the joint evidence of all cited sources, blended with
+   word overlap when ``settings.lexical_weight`` > 0;
+3. deterministic checks (numbers, money, dates, quotes, names): each failed
+   check multiplies the score by ``settings.check_penalty``. A small judge
+   often says Yes to a sentence with one wrong number; the checks do not.
+
+score ≥ ``settings.support_threshold`` → SUPPORTED. With more than one citation,
+each cited source is also judged alone (``Verdict.citations``) so citation
+precision can be measured and superfluous citations dropped by repair.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from summarizer.llm.client import LLM
+from summarizer.models import (
+    Check,
+    Citation,
+    Source,
+    Span,
+    Status,
+    Summary,
+    SummarySentence,
+    Verdict,
+)
+from summarizer.settings import Settings
+from summarizer.verify.checks import describe_failures, failed, run_checks
+from summarizer.verify.evidence import coverage, evidence_text, joint_evidence
+from summarizer.verify.judge import judge
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Assessment:
+    """Every layer's view of one claim against one set of sources."""
+
+    score: float
+    judge: float
+    lexical: float
+    checks: list[Check] = field(default_factory=list)
+    evidence: list[Span] = field(default_factory=list)
+
+    def supported(self, settings: Settings) -> bool:
+        return self.score >= settings.support_threshold
+
+
+def combine(judge_p: float, lexical: float, checks: Sequence[Check], settings: Settings) -> float:
+    """The verifier's score: judge blended with overlap, times a penalty per failed check."""
+    weight = settings.lexical_weight
+    base = (1.0 - weight) * judge_p + weight * lexical
+    return round(base * settings.check_penalty ** len(failed(checks)), 6)
+
+
+async def assess(claim: str, sources: Sequence[Source], llm: LLM, settings: Settings) -> Assessment:
+    """Judge ``claim`` on the evidence of ``sources`` (all usable) and run the checks."""
+    spans = joint_evidence(
+        claim, sources, settings.evidence_per_source, neighbours=settings.evidence_neighbours
+    )
+    shown = evidence_text(spans)
+    scope = shown if settings.check_scope == "evidence" else "\n".join(s.text for s in sources)
+    checks = run_checks(claim, scope)
+    judge_p = await judge(claim, spans, llm)
+    lexical = coverage(claim, shown)
+    return Assessment(
+        score=combine(judge_p, lexical, checks, settings),
+        judge=judge_p,
+        lexical=lexical,
+        checks=checks,
+        evidence=spans,
+    )
+
+
+def citation_problems(citations: Sequence[int], sources: Sequence[Source]) -> list[str]:
+    """Why cited IDs cannot support anything: not among the sources, or the source failed."""
+    by_id = {s.id: s for s in sources}
+    problems: list[str] = []
+    for cited in citations:
+        source = by_id.get(cited)
+        if source is None:
+            problems.append(f"cites [{cited}], which is not among the sources")
+        elif not source.ok:
+            why = source.error or "no text"
+            problems.append(f"cites [{cited}], whose source could not be used ({why})")
+    return problems
+
+
+def _reason(assessment: Assessment, settings: Settings, supported: bool) -> str:
+    parts = []
+    problems = describe_failures(assessment.checks)
+    if problems:
+        parts.append(problems)
+    parts.append(f"judge p={assessment.judge:.2f}")
+    if settings.lexical_weight > 0:
+        parts.append(f"overlap {assessment.lexical:.2f}")
+    relation = "≥" if supported else "<"
+    detail = "; ".join(parts)
+    verdict = "supported" if supported else "not supported"
+    threshold = settings.support_threshold
+    return f"{verdict}: {detail} (score {assessment.score:.2f} {relation} {threshold:.2f})"
+
+
+async def verify_sentence(
+    sentence: SummarySentence, sources: list[Source], llm: LLM, settings: Settings
+) -> Verdict:
+    """The verdict on one sentence; see the module docstring for the rules."""
+    citations = list(dict.fromkeys(sentence.citations))
+    if not citations:
+        return Verdict(status=Status.UNCITED, reason="the sentence cites no source")
+    problems = citation_problems(citations, sources)
+    if problems:
+        return Verdict(
+            status=Status.UNSUPPORTED,
+            reason="; ".join(problems),
+            citations=[Citation(source_id=c, supports=None) for c in citations],
+        )
+    by_id = {s.id: s for s in sources}
+    cited = [by_id[c] for c in citations]
+    joint = await assess(sentence.text, cited, llm, settings)
+    supported = joint.supported(settings)
+    if len(cited) > 1:
+        alone = [await assess(sentence.text, [source], llm, settings) for source in cited]
+        per_citation = [
+            Citation(source_id=s.id, supports=a.supported(settings), score=a.score)
+            for s, a in zip(cited, alone, strict=True)
+        ]
+    else:
+        per_citation = [Citation(source_id=cited[0].id, supports=supported, score=joint.score)]
+    return Verdict(
+        status=Status.SUPPORTED if supported else Status.UNSUPPORTED,
+        score=joint.score,
+        evidence=joint.evidence,
+        reason=_reason(joint, settings, supported),
+        checks=joint.checks,
+        citations=per_citation,
+    )
+
+
+async def verify_summary(
+    summary: Summary,
+    llm: LLM,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> Summary:
+    """A copy of ``summary`` with every sentence's verdict set (REMOVED ones kept as they are).
+
+    ``progress(done, total)`` is called once before and after each sentence.
+    """
+    started = time.perf_counter()
+    todo = [i for i, s in enumerate(summary.sentences) if s.verdict.status is not Status.REMOVED]
+    total = len(todo)
+    done = 0
+    if progress is not None:
+        progress(0, total)
+    slots = asyncio.Semaphore(max(1, settings.llm_concurrency))
+
+    async def run(index: int) -> Verdict:
+        nonlocal done
+        async with slots:
+            verdict = await verify_sentence(
+                summary.sentences[index], summary.sources, llm, settings
+            )
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return verdict
+
+    verdicts = await asyncio.gather(*(run(i) for i in todo))
+    sentences = [s.model_copy(deep=True) for s in summary.sentences]
+    for index, verdict in zip(todo, verdicts, strict=True):
+        sentences[index].verdict = verdict
+    stats = summary.stats.model_copy(deep=True)
+    stats.add_time("verify", time.perf_counter() - started)
+    supported = sum(1 for v in verdicts if v.status is Status.SUPPORTED)
+    logger.info("verify: %d of %d sentences supported", supported, total)
+    return summary.model_copy(update={"sentences": sentences, "stats": stats})
