@@ -160,13 +160,19 @@ def bench_fetch(count: int, delay: float) -> dict[str, float]:
         ]
         base = Settings(cache=False, allow_private=True)
         serial = base.with_overrides(fetch_concurrency=1, per_host_concurrency=1)
-        wide = base.with_overrides(fetch_concurrency=16)
+        narrow = base.with_overrides(fetch_concurrency=8)
+        limits = f"{base.fetch_concurrency}/{base.per_host_concurrency}"
         # (label, urls, settings, requests in flight at once)
         runs = [
             ("one by one (fetch_concurrency=1)", single, serial, 1),
-            ("concurrent, 1 host (defaults 8/2)", single, base, 2),
-            (f"concurrent, {hosts} hosts (defaults 8/2)", spread, base, 8),
-            (f"concurrent, {hosts} hosts (16/2)", spread, wide, 16),
+            (f"concurrent, 1 host (defaults {limits})", single, base, base.per_host_concurrency),
+            (f"concurrent, {hosts} hosts (8/2)", spread, narrow, 8),
+            (
+                f"concurrent, {hosts} hosts (defaults {limits})",
+                spread,
+                base,
+                min(base.fetch_concurrency, hosts * base.per_host_concurrency),
+            ),
         ]
         results: dict[str, tuple[float, float]] = {}
         for label, urls, settings, width in runs:
