@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from support.auto_llm import BOGUS, AutoModel
 from support.openai_server import Reply, ScriptedOpenAI, error_reply
+from support.signals import foreground
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -205,6 +206,7 @@ def test_ctrl_c_leaves_no_partial_output(env: dict[str, str], tmp_path: Path) ->
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=foreground,
         )
         deadline = time.monotonic() + 60
         while not hanging.requests and time.monotonic() < deadline:

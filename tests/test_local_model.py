@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from support.signals import foreground
 
 from summarizer.errors import LocalModelError
 from summarizer.llm import local, model_file
@@ -357,6 +358,7 @@ def _spawn_holder(tmp_path: Path, model: Path) -> tuple[subprocess.Popen[str], i
         [sys.executable, "-c", _HOLDER, str(tmp_path), str(model)],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=foreground,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
