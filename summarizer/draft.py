@@ -117,6 +117,47 @@ def find_marker(text: str) -> str | None:
 
 
 # -- response model ----------------------------------------------------------------------------
+def check_sentence_text(value: str, info: ValidationInfo) -> str:
+    """One sentence, whitespace normalised, no typed citation marker: else raise (re-ask)."""
+    text = " ".join(value.split())
+    if not text:
+        raise ValueError("the sentence text is empty; write one sentence")
+    marker = find_marker(text)
+    if marker is not None:
+        raise ValueError(
+            f"the text contains the citation marker {marker!r}; remove it from the text "
+            "and put the source id in source_ids only"
+        )
+    context = info.context if isinstance(info.context, dict) else {}
+    count = count_sentences(text, str(context.get("language", "en")))
+    if count > 1:
+        raise ValueError(f"this item contains {count} sentences; put each sentence in its own item")
+    return text
+
+
+def coerce_source_ids(value: Any) -> Any:
+    """Small models write 2, "2", "S2.1" or "[2]"; all mean source 2."""
+    items = value if isinstance(value, list) else [value]
+    coerced: list[Any] = []
+    for item in items:
+        match = _LENIENT_ID.match(item) if isinstance(item, str) else None
+        coerced.append(int(match.group(1)) if match else item)
+    return coerced
+
+
+def check_source_ids(value: list[int], valid: Sequence[int] | None, unknown: str) -> list[int]:
+    """Deduplicated IDs; raise (re-ask) when empty or when one is not in ``valid``."""
+    ids = list(dict.fromkeys(value))
+    choices = f" (valid ids: {', '.join(map(str, valid))})" if valid else ""
+    if not ids:
+        raise ValueError(f"source_ids is empty; cite at least one source{choices}")
+    if valid is not None:
+        missing = [i for i in ids if i not in valid]
+        if missing:
+            raise ValueError(f"source id {', '.join(map(str, missing))} {unknown}{choices}")
+    return ids
+
+
 def _sources(info: ValidationInfo) -> list[Source] | None:
     context = info.context
     if not isinstance(context, dict):
@@ -139,50 +180,19 @@ class DraftSentence(BaseModel):
     @field_validator("text")
     @classmethod
     def _check_text(cls, value: str, info: ValidationInfo) -> str:
-        text = " ".join(value.split())
-        if not text:
-            raise ValueError("the sentence text is empty; write one sentence")
-        marker = find_marker(text)
-        if marker is not None:
-            raise ValueError(
-                f"the text contains the citation marker {marker!r}; remove it from the text "
-                "and put the source id in source_ids only"
-            )
-        context = info.context if isinstance(info.context, dict) else {}
-        count = count_sentences(text, str(context.get("language", "en")))
-        if count > 1:
-            raise ValueError(
-                f"this item contains {count} sentences; put each sentence in its own item"
-            )
-        return text
+        return check_sentence_text(value, info)
 
     @field_validator("source_ids", mode="before")
     @classmethod
     def _coerce_ids(cls, value: Any) -> Any:
-        """Small models write 2, "2", "S2.1" or "[2]"; all mean source 2."""
-        items = value if isinstance(value, list) else [value]
-        coerced: list[Any] = []
-        for item in items:
-            match = _LENIENT_ID.match(item) if isinstance(item, str) else None
-            coerced.append(int(match.group(1)) if match else item)
-        return coerced
+        return coerce_source_ids(value)
 
     @field_validator("source_ids")
     @classmethod
     def _check_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        ids = list(dict.fromkeys(value))
         sources = _sources(info)
         valid = sorted(s.id for s in sources) if sources is not None else None
-        choices = f" (valid ids: {', '.join(map(str, valid))})" if valid else ""
-        if not ids:
-            raise ValueError(f"source_ids is empty; cite at least one source{choices}")
-        if valid is not None:
-            unknown = [i for i in ids if i not in valid]
-            if unknown:
-                raise ValueError(
-                    f"source id {', '.join(map(str, unknown))} does not exist{choices}"
-                )
-        return ids
+        return check_source_ids(value, valid, "does not exist")
 
     @field_validator("evidence", mode="before")
     @classmethod

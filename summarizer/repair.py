@@ -25,14 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from summarizer.draft import count_sentences, find_marker, language_code
+from summarizer.draft import (
+    check_sentence_text,
+    check_source_ids,
+    coerce_source_ids,
+    language_code,
+)
 from summarizer.errors import LLMResponseError, VerificationFailed
 from summarizer.llm.client import LLM
 from summarizer.models import RepairAttempt, Source, Status, Summary, SummarySentence, Verdict
@@ -49,8 +53,10 @@ USER_PROMPT = "rewrite"
 RECITE_CANDIDATES = 2  # other sources tried when re-citing, best BM25 match first
 REWRITE_SOURCES = 3  # sources whose evidence the rewrite may use
 REWRITE_MAX_TOKENS = 256
+# Passages per source the rewrite may draw on: more than the judge needs to see, so a
+# rewrite can use the neighbouring facts a one-passage verdict did not show.
+REWRITE_PASSAGES = 2
 NEEDS_WORK = (Status.UNSUPPORTED, Status.UNCITED)
-_ID_RE = re.compile(r"^\s*[\[(]?\s*(?:source\s*)?S?(\d+)(?:\.\d+)?\s*[\])]?\s*$", re.IGNORECASE)
 
 
 # -- the rewrite's response model ------------------------------------------------------------------
@@ -65,48 +71,21 @@ class Rewrite(BaseModel):
     @field_validator("text")
     @classmethod
     def _check_text(cls, value: str, info: ValidationInfo) -> str:
-        text = " ".join(value.split())
-        if not text:
-            raise ValueError("the sentence is empty; write one sentence")
-        marker = find_marker(text)
-        if marker is not None:
-            raise ValueError(
-                f"the text contains the citation marker {marker!r}; remove it and put the "
-                "source id in source_ids only"
-            )
-        context = info.context if isinstance(info.context, dict) else {}
-        count = count_sentences(text, str(context.get("language", "en")))
-        if count > 1:
-            raise ValueError(f"this is {count} sentences; write exactly one sentence")
-        return text
+        return check_sentence_text(value, info)
 
     @field_validator("source_ids", mode="before")
     @classmethod
     def _coerce_ids(cls, value: Any) -> Any:
-        """Small models write 2, "2", "S2" or "[2]"; all mean source 2."""
-        items = value if isinstance(value, list) else [value]
-        coerced: list[Any] = []
-        for item in items:
-            match = _ID_RE.match(item) if isinstance(item, str) else None
-            coerced.append(int(match.group(1)) if match else item)
-        return coerced
+        return coerce_source_ids(value)
 
     @field_validator("source_ids")
     @classmethod
     def _check_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        ids = list(dict.fromkeys(value))
         context = info.context if isinstance(info.context, dict) else {}
         allowed = context.get("source_ids")
-        choices = f" (valid ids: {', '.join(map(str, allowed))})" if allowed else ""
-        if not ids:
-            raise ValueError(f"source_ids is empty; give at least one source id{choices}")
-        if isinstance(allowed, list):
-            unknown = [i for i in ids if i not in allowed]
-            if unknown:
-                raise ValueError(
-                    f"source id {', '.join(map(str, unknown))} is not in the evidence{choices}"
-                )
-        return ids
+        return check_source_ids(
+            value, allowed if isinstance(allowed, list) else None, "is not in the evidence"
+        )
 
 
 def rewrite_prompts() -> list[Prompt]:
@@ -216,7 +195,11 @@ class _Repairer:
         language = self.settings.language
         for _ in range(max(0, self.settings.repair_rounds)):
             messages = build_rewrite_messages(
-                sentence.text, sources, self.settings.evidence_per_source, language, feedback
+                sentence.text,
+                sources,
+                max(REWRITE_PASSAGES, self.settings.evidence_per_source),
+                language,
+                feedback,
             )
             try:
                 result = await self.llm.structured(
