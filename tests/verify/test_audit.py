@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
-from fixtures.verify.oracle import HERE, Oracle, load_sources
-from support.openai_server import ScriptedOpenAI
+from fixtures.verify.oracle import HERE, load_sources
 
 from summarizer.audit import audit_text, map_citations, url_key
 from summarizer.errors import InputError
@@ -15,38 +11,6 @@ from summarizer.llm import LLM
 from summarizer.models import Source, Status
 from summarizer.render.parse import ParsedReference
 from summarizer.settings import Settings
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=Oracle()) as scripted:
-        yield scripted
-
-
-@pytest.fixture
-def settings(server: ScriptedOpenAI, tmp_path: Path) -> Settings:
-    return Settings(
-        base_url=server.base_url,
-        home=tmp_path,
-        cache=False,
-        llm_retries=0,
-        support_threshold=0.5,
-        check_penalty=0.3,
-        lexical_weight=0.0,
-        evidence_per_source=2,
-        check_scope="sources",
-    )
-
-
-@pytest.fixture
-async def llm(settings: Settings) -> AsyncIterator[LLM]:
-    async with LLM(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def sources() -> list[Source]:
-    return load_sources()
 
 
 async def test_brief_with_reference_list_maps_by_url(

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
-from fixtures.verify.oracle import Oracle, load_sources, user_text
+from fixtures.verify.oracle import Oracle, user_text
 from support.openai_server import ScriptedOpenAI, tool_name
 
 from summarizer.errors import VerificationFailed
@@ -35,40 +32,6 @@ def oracle() -> Oracle:
             ],
         }
     )
-
-
-@pytest.fixture
-def server(oracle: Oracle) -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=oracle) as scripted:
-        yield scripted
-
-
-@pytest.fixture
-def settings(server: ScriptedOpenAI, tmp_path: Path) -> Settings:
-    return Settings(
-        base_url=server.base_url,
-        home=tmp_path,
-        cache=False,
-        llm_retries=0,
-        support_threshold=0.5,
-        check_penalty=0.3,
-        lexical_weight=0.0,
-        evidence_per_source=2,
-        check_scope="sources",
-        repair_rounds=2,
-        on_unsupported="repair",
-    )
-
-
-@pytest.fixture
-async def llm(settings: Settings) -> AsyncIterator[LLM]:
-    async with LLM(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def sources() -> list[Source]:
-    return load_sources()
 
 
 async def verified(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from fixtures.verify.oracle import Oracle, is_judge, load_sources, user_text
@@ -17,44 +15,6 @@ from summarizer.verify import verify_sentence, verify_summary
 from summarizer.verify.judge import build_judge_messages, defuse
 
 SUPPORTED = "Kestrel Bay council reopened the Alder Street bridge on Tuesday."
-
-
-@pytest.fixture
-def oracle() -> Oracle:
-    return Oracle()
-
-
-@pytest.fixture
-def server(oracle: Oracle) -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=oracle) as scripted:
-        yield scripted
-
-
-@pytest.fixture
-def settings(server: ScriptedOpenAI, tmp_path: Path) -> Settings:
-    return Settings(
-        base_url=server.base_url,
-        home=tmp_path,
-        cache=False,
-        llm_retries=0,
-        support_threshold=0.5,
-        check_penalty=0.3,
-        lexical_weight=0.0,
-        evidence_per_source=2,
-        evidence_neighbours=0,
-        check_scope="sources",
-    )
-
-
-@pytest.fixture
-async def llm(settings: Settings) -> AsyncIterator[LLM]:
-    async with LLM(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def sources() -> list[Source]:
-    return load_sources()
 
 
 def sentence(text: str, *citations: int) -> SummarySentence:
