@@ -366,6 +366,26 @@ async def test_cache_hit_makes_no_request(server: ScriptedOpenAI, tmp_path: Path
     assert_secret_absent(tmp_path)
 
 
+async def test_cache_survives_a_new_port_of_the_same_backend(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """The embedded server gets a new port every run; its answers stay cached."""
+    server.script(tool_reply("Answer", {"value": 3}))
+    settings = make_settings(tmp_path, server.base_url)
+    async with LLM(settings, cache_identity="local:abc") as llm:
+        await llm.structured(Answer, MESSAGES, prompts=PROMPTS, context=CONTEXT)
+    with ScriptedOpenAI() as moved:  # same model, other port: nothing scripted, no request
+        async with LLM(settings, base_url=moved.base_url, cache_identity="local:abc") as again:
+            second = await again.structured(Answer, MESSAGES, prompts=PROMPTS, context=CONTEXT)
+        assert not moved.requests
+        async with LLM(settings, base_url=moved.base_url) as by_url:  # keyed by URL: a miss
+            with pytest.raises(BackendUnavailableError):
+                await by_url.structured(Answer, MESSAGES, prompts=PROMPTS, context=CONTEXT)
+        assert moved.requests
+    assert second == Answer(value=3)
+    assert (again.stats.cache_hits, again.stats.llm_calls) == (1, 0)
+
+
 @pytest.mark.parametrize(
     "change",
     [

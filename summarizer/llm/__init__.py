@@ -39,5 +39,10 @@ async def open_llm(
             model=settings.model or server.model_name,
             llm_timeout=max(settings.llm_timeout, settings.local_timeout),
         )
-        async with LLM(local, base_url=server.base_url, http_client=http_client) as llm:
+        async with LLM(
+            local,
+            base_url=server.base_url,
+            http_client=http_client,
+            cache_identity=server.cache_identity,
+        ) as llm:
             yield llm

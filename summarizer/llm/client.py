@@ -103,7 +103,9 @@ class LLM:
         *,
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
+        cache_identity: str | None = None,
     ) -> None:
+        """``cache_identity`` names the backend in cache keys (default: its URL)."""
         url = base_url or settings.base_url
         if not url:
             raise ConfigError(
@@ -112,6 +114,7 @@ class LLM:
             )
         self.settings = settings
         self.base_url = url.rstrip("/")
+        self._cache_identity = cache_identity or self.base_url
         self.model_name = settings.model or DEFAULT_MODEL_NAME
         self.stats = RunStats()
         self._secret = settings.api_key_value()
@@ -353,7 +356,7 @@ class LLM:
     def _key(self, kind: str, prompts: Sequence[Prompt], *parts: Any) -> str:
         return make_key(
             kind,
-            self.base_url,
+            self._cache_identity,
             self.model_name,
             self.settings.mode,
             self.settings.temperature,

@@ -216,6 +216,17 @@ class LocalServer:
         return MODEL_ALIAS
 
     @property
+    def cache_identity(self) -> str:
+        """What the LLM cache keys on instead of the URL: the port changes every run."""
+        path = self.model_path
+        if path is None:
+            raise LocalModelError("the local model server is not running")
+        if path == self.settings.models_dir / MODEL_FILENAME:
+            return f"local:{MODEL_SHA256}"
+        stat = path.stat()
+        return f"local:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
