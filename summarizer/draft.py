@@ -117,8 +117,11 @@ def find_marker(text: str) -> str | None:
 
 
 # -- response model ----------------------------------------------------------------------------
-def check_sentence_text(value: str, info: ValidationInfo) -> str:
-    """One sentence, whitespace normalised, no typed citation marker: else raise (re-ask)."""
+def check_sentence_text(value: str, info: ValidationInfo, *, fix: str = "") -> str:
+    """One sentence, whitespace normalised, no typed citation marker: else raise (re-ask).
+
+    ``fix`` is what the re-ask tells the model to do with several sentences.
+    """
     text = " ".join(value.split())
     if not text:
         raise ValueError("the sentence text is empty; write one sentence")
@@ -131,7 +134,8 @@ def check_sentence_text(value: str, info: ValidationInfo) -> str:
     context = info.context if isinstance(info.context, dict) else {}
     count = count_sentences(text, str(context.get("language", "en")))
     if count > 1:
-        raise ValueError(f"this item contains {count} sentences; put each sentence in its own item")
+        fix = fix or "put each sentence in its own item"
+        raise ValueError(f"this item contains {count} sentences; {fix}")
     return text
 
 

@@ -71,7 +71,7 @@ class Rewrite(BaseModel):
     @field_validator("text")
     @classmethod
     def _check_text(cls, value: str, info: ValidationInfo) -> str:
-        return check_sentence_text(value, info)
+        return check_sentence_text(value, info, fix="write exactly one sentence")
 
     @field_validator("source_ids", mode="before")
     @classmethod

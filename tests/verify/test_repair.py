@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fixtures.verify.oracle import Oracle, user_text
 from support.openai_server import ScriptedOpenAI, tool_name
@@ -214,12 +216,12 @@ def test_rewrite_model_validators() -> None:
         {"text": " A  sentence. ", "source_ids": ["[2]", 2]}, context=context
     )
     assert ok.text == "A sentence." and ok.source_ids == [2]
-    for bad in (
-        {"text": "Two sentences here. And here.", "source_ids": [0]},
-        {"text": "A sentence [2].", "source_ids": [2]},
-        {"text": "A sentence.", "source_ids": [5]},
-        {"text": "A sentence.", "source_ids": []},
-        {"text": "  ", "source_ids": [0]},
+    for bad, says in (
+        ({"text": "Two sentences here. And here.", "source_ids": [0]}, "write exactly one"),
+        ({"text": "A sentence [2].", "source_ids": [2]}, "citation marker '[2]'"),
+        ({"text": "A sentence.", "source_ids": [5]}, "source id 5 is not in the evidence"),
+        ({"text": "A sentence.", "source_ids": []}, "source_ids is empty"),
+        ({"text": "  ", "source_ids": [0]}, "the sentence text is empty"),
     ):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=re.escape(says)):
             Rewrite.model_validate(bad, context=context)
