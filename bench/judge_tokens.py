@@ -43,7 +43,8 @@ async def measure(run_dir: Path, system: str, k: int, tokens: ChatTokens) -> dic
     if info is None:
         sys.exit(f"{run_dir} is not an eval run folder")
     dataset = Path(info.dataset)
-    cases = {c.id: c for c in load_dataset(dataset) if c.id in set(info.case_ids)}
+    wanted = set(info.case_ids)
+    cases = {c.id: c for c in load_dataset(dataset) if c.id in wanted}
     settings = Settings()
     static = tokens.static_prefix(build_judge_messages("", []))
     rows = []

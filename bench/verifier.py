@@ -60,7 +60,7 @@ DATA = ROOT.parent / "shared" / "data" / "summac"
 OUT = ROOT / "bench" / "results" / "verifier.json"
 SETS = ("summeval", "factcc")
 
-# Grids in order of preference: on an exact tie the earlier value wins. Ties are
+# Grids in order of preference: on a tie the earlier value wins. Ties are
 # common (a failed check rarely meets a score near the threshold), and then we
 # prefer checks that still bite (penalty 0.3) over the whole cited source (fewer
 # false alarms than one evidence window) to whichever value happens to come first.
@@ -509,15 +509,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.rescore:
         report = rescore(json.loads(args.rescore.read_text(encoding="utf-8")))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-        print_table(report)
-        print(f"\nwrote {args.out}")
-        return
-    if not DATA.is_dir():
-        sys.exit(f"SummaC data not found at {DATA}; nothing to benchmark")
-    logging.basicConfig(level=logging.WARNING)
-    report = asyncio.run(run(args))
+    else:
+        if not DATA.is_dir():
+            sys.exit(f"SummaC data not found at {DATA}; nothing to benchmark")
+        logging.basicConfig(level=logging.WARNING)
+        report = asyncio.run(run(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print_table(report)
