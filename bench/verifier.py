@@ -338,6 +338,28 @@ def recommend(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
     return best
 
 
+def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
+    """The full verifier at the shipped ``Settings`` defaults: what users actually get."""
+    settings = Settings()
+    params = Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
+    report: dict[str, Any] = {
+        "support_threshold": settings.support_threshold,
+        "check_scope": params.scope,
+        "check_penalty": params.penalty,
+        "lexical_weight": params.lexical_weight,
+    }
+    for name, records in data.items():
+        scores = layer_scores(records, "full", params)
+        labels = labels_of(records)
+        report[name] = {
+            "balanced_accuracy": round(
+                balanced_accuracy(scores, labels, settings.support_threshold), 4
+            ),
+            "roc_auc": round(roc_auc(scores, labels), 4),
+        }
+    return report
+
+
 def cost_report(data: dict[str, list[ItemRecord]], static_tokens: int | None) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for name, records in data.items():
@@ -422,6 +444,7 @@ def print_table(report: dict[str, Any]) -> None:
         )
     print(f"static judge prefix: {report['static_prompt_tokens']} tokens (KV-cached per run)")
     print(f"\nrecommended: {json.dumps(report['recommended'])}")
+    print(f"shipped defaults: {json.dumps(report['defaults'])}")
 
 
 def _fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
@@ -467,6 +490,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
         "recommended": recommend(data),
+        "defaults": at_defaults(data),
         "static_prompt_tokens": static_tokens,
         "items": {name: [asdict(r) for r in records] for name, records in data.items()},
     }
@@ -489,6 +513,7 @@ def rescore(saved: dict[str, Any]) -> dict[str, Any]:
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
         "recommended": recommend(data),
+        "defaults": at_defaults(data),
     }
 
 
