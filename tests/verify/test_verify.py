@@ -206,4 +206,8 @@ def test_judge_messages_render_without_model() -> None:
     spans = select_evidence(SUPPORTED, sources[0], 2)
     messages = build_judge_messages(SUPPORTED, spans)
     assert [m["role"] for m in messages] == ["system", "user"]
-    assert "Answer Yes or No." in messages[1]["content"]
+    # The Yes/No instruction lives in the static (KV-cached) system message; the
+    # per-call user turn carries only the fenced evidence and, last, the claim.
+    assert "Answer Yes" in messages[0]["content"] and "else No" in messages[0]["content"]
+    assert messages[1]["content"].startswith("<evidence>\n")
+    assert messages[1]["content"].rstrip().endswith(f"<claim>{SUPPORTED}</claim>")
