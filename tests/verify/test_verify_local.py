@@ -50,7 +50,7 @@ CASES = [
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name in os.environ:
+    for name in list(os.environ):
         if name.startswith(("OPENAI_", "SUMMARIZER_")):
             monkeypatch.delenv(name)
     return Settings(home=tmp_path / "home", cache=False)
