@@ -17,7 +17,9 @@ Reported per set, for each layer alone and for the full verifier:
   tokens per sentence against tokens of the whole cited document.
 
 The recommended settings printed at the end maximise the mean balanced accuracy
-of both sets at one common threshold. Judge calls go through the LLM disk cache
+of both sets at one common threshold: for the full verifier (``support_threshold``
+and its weights) and for the judge alone (``judge_threshold``, what the eval's
+citation metrics use); ``defaults`` scores the shipped settings. Judge calls go through the LLM disk cache
 (``$SUMMARIZER_HOME/cache``), so re-runs are cheap; first-run timings and token
 counts are kept beside it in ``$SUMMARIZER_HOME/bench/verifier_timings.json``.
 
@@ -315,11 +317,15 @@ def cross_report(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
     return report
 
 
-def recommend(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
-    """One parameter set and threshold maximising mean balanced accuracy over all sets."""
+def recommend(data: dict[str, list[ItemRecord]], layer: str = "full") -> dict[str, Any]:
+    """``layer``'s parameters and one threshold maximising mean balanced accuracy over all sets.
+
+    ``full`` gives the verifier's defaults (``support_threshold`` and weights); ``judge``
+    gives ``judge_threshold``, the judge alone as the eval's citation metrics use it.
+    """
     best: dict[str, Any] = {"mean_balanced_accuracy": -1.0}
-    for params in layer_grid("full"):
-        per_set = {name: layer_scores(records, "full", params) for name, records in data.items()}
+    for params in layer_grid(layer):
+        per_set = {name: layer_scores(records, layer, params) for name, records in data.items()}
         for threshold in candidate_thresholds(*per_set.values()):
             bas = [
                 balanced_accuracy(per_set[name], labels_of(records), threshold)
@@ -330,11 +336,16 @@ def recommend(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
                 best = {
                     "mean_balanced_accuracy": round(mean, 4),
                     "per_set": {n: round(b, 4) for n, b in zip(data, bas, strict=True)},
-                    "support_threshold": round(threshold, 4),
-                    "check_scope": params.scope,
-                    "check_penalty": params.penalty,
-                    "lexical_weight": params.lexical_weight,
                 }
+                if layer == "full":
+                    best |= {
+                        "support_threshold": round(threshold, 4),
+                        "check_scope": params.scope,
+                        "check_penalty": params.penalty,
+                        "lexical_weight": params.lexical_weight,
+                    }
+                else:
+                    best["judge_threshold"] = round(threshold, 4)
     return best
 
 
@@ -344,6 +355,7 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
     params = Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
     report: dict[str, Any] = {
         "support_threshold": settings.support_threshold,
+        "judge_threshold": settings.judge_threshold,
         "check_scope": params.scope,
         "check_penalty": params.penalty,
         "lexical_weight": params.lexical_weight,
@@ -351,11 +363,15 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
     for name, records in data.items():
         scores = layer_scores(records, "full", params)
         labels = labels_of(records)
+        judged = layer_scores(records, "judge", params)
         report[name] = {
             "balanced_accuracy": round(
                 balanced_accuracy(scores, labels, settings.support_threshold), 4
             ),
             "roc_auc": round(roc_auc(scores, labels), 4),
+            "judge_balanced_accuracy": round(
+                balanced_accuracy(judged, labels, settings.judge_threshold), 4
+            ),
         }
     return report
 
@@ -444,6 +460,7 @@ def print_table(report: dict[str, Any]) -> None:
         )
     print(f"static judge prefix: {report['static_prompt_tokens']} tokens (KV-cached per run)")
     print(f"\nrecommended: {json.dumps(report['recommended'])}")
+    print(f"recommended judge (eval): {json.dumps(report['recommended_judge'])}")
     print(f"shipped defaults: {json.dumps(report['defaults'])}")
 
 
@@ -490,6 +507,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
         "recommended": recommend(data),
+        "recommended_judge": recommend(data, "judge"),
         "defaults": at_defaults(data),
         "static_prompt_tokens": static_tokens,
         "items": {name: [asdict(r) for r in records] for name, records in data.items()},
@@ -513,6 +531,7 @@ def rescore(saved: dict[str, Any]) -> dict[str, Any]:
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
         "recommended": recommend(data),
+        "recommended_judge": recommend(data, "judge"),
         "defaults": at_defaults(data),
     }
 

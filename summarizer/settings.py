@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     support_threshold: float = Field(
         default=0.8315, description="Combined score at or above = supported."
     )
+    # The judge alone, as the eval's ALCE citation metrics use it for every system: its
+    # P(yes) is not on the combined score's scale, so it gets its own threshold (also
+    # `recommended` by bench/verifier.py for the judge layer).
+    judge_threshold: float = Field(
+        default=0.7628,
+        ge=0.0,
+        le=1.0,
+        description="Judge P(yes) at or above which the eval's citation metrics count a "
+        "claim as entailed by its cited evidence.",
+    )
     evidence_per_source: int = Field(
         default=1, ge=1, description="Passages of each cited source shown to the judge."
     )

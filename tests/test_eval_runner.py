@@ -129,6 +129,25 @@ async def test_run_info_records_provenance_without_secrets(tmp_path: Path) -> No
     assert info["judge"] == "overlap_judge" and info["created"]
 
 
+async def test_citation_metrics_use_the_judges_threshold_not_the_verifiers(
+    tmp_path: Path,
+) -> None:
+    async def lukewarm(claim: str, evidence: list[str]) -> float:
+        return 0.8  # a judge's P(yes) on a verbatim sentence, under the verifier's bar
+
+    async def recall(**thresholds: float) -> float | None:
+        out = tmp_path / "-".join(f"{k}{v}" for k, v in thresholds.items())
+        run = await run_eval(
+            SAMPLE, ["lead"], settings(tmp_path, **thresholds), out, 1, judge=lukewarm,
+            write_reports=False,
+        )  # fmt: skip
+        assert run.info.judge_threshold == thresholds["judge_threshold"]
+        return run.aggregates["lead"]["citation_recall"].mean
+
+    assert await recall(judge_threshold=0.75, support_threshold=0.95) == 1.0
+    assert await recall(judge_threshold=0.85, support_threshold=0.5) == 0.0
+
+
 async def test_interrupted_run_resumes_without_recomputing(tmp_path: Path) -> None:
     out = tmp_path / "run"
     s = settings(tmp_path)

@@ -59,6 +59,7 @@ class RunInfo(BaseModel):
     mode: str
     judge: str
     support_threshold: float
+    judge_threshold: float | None = Field(default=None, description="None in older runs.")
     max_citations: int | None
     prompt_hashes: dict[str, str] = Field(default_factory=dict)
     packages: dict[str, str] = Field(default_factory=dict)

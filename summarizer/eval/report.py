@@ -180,8 +180,9 @@ def _settings_lines(run: EvalRun) -> list[str]:
         f"- systems: {', '.join(info.systems)}",
         f"- model: {info.model_name or info.model or 'embedded default'}; "
         f"base URL: {info.base_url or 'embedded local server'}; mode: {info.mode}",
-        f"- judge: {info.judge}, supported at score ≥ {info.support_threshold}; "
-        f"ALCE max citations per sentence: {info.max_citations}",
+        f"- judge: {info.judge}, entailed at score ≥ {info.judge_threshold}; "
+        f"ALCE max citations per sentence: {info.max_citations}; "
+        f"verifier: supported at score ≥ {info.support_threshold}",
         f"- CIs: percentile bootstrap, {info.resamples} resamples, seed {info.seed}",
         f"- created {info.created}, updated {info.updated}",
         "- prompts: " + (", ".join(f"{k}={v}" for k, v in info.prompt_hashes.items()) or "none"),

@@ -137,6 +137,7 @@ def make_run_info(
         mode=settings.mode,
         judge=judge,
         support_threshold=settings.support_threshold,
+        judge_threshold=settings.judge_threshold,
         max_citations=max_citations,
         prompt_hashes=prompts,
         packages=package_versions(),

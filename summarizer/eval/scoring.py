@@ -162,7 +162,7 @@ async def score_summary(
             for claim, s in zip(claims, shown, strict=True)
         ],
         judge,
-        threshold=settings.support_threshold,
+        threshold=settings.judge_threshold,
         max_citations=max_citations,
     )
     words, count = length(summary)
