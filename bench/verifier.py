@@ -19,9 +19,10 @@ Reported per set, for each layer alone and for the full verifier:
 The recommended settings printed at the end maximise the mean balanced accuracy
 of both sets at one common threshold: for the full verifier (``support_threshold``
 and its weights) and for the judge alone (``judge_threshold``, what the eval's
-citation metrics use); ``defaults`` scores the shipped settings. Judge calls go through the LLM disk cache
-(``$SUMMARIZER_HOME/cache``), so re-runs are cheap; first-run timings and token
-counts are kept beside it in ``$SUMMARIZER_HOME/bench/verifier_timings.json``.
+citation metrics use); ``defaults`` scores the shipped settings. Judge calls go
+through the LLM disk cache (``$SUMMARIZER_HOME/cache``), so re-runs are cheap;
+first-run timings and token counts are kept beside it in
+``$SUMMARIZER_HOME/bench/verifier_timings.json``.
 
 Without ``--base-url`` the embedded local model is started (summarizer.llm.open_llm).
 Results: bench/results/verifier.json.
@@ -350,7 +351,7 @@ def recommend(data: dict[str, list[ItemRecord]], layer: str = "full") -> dict[st
 
 
 def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
-    """The full verifier at the shipped ``Settings`` defaults: what users actually get."""
+    """The full verifier and the eval's judge at the shipped ``Settings`` defaults."""
     settings = Settings()
     params = Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
     report: dict[str, Any] = {

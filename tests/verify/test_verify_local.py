@@ -50,6 +50,7 @@ CASES = [
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The shipped defaults (no environment) on the embedded model: not conftest's oracle."""
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "SUMMARIZER_")):
             monkeypatch.delenv(name)
