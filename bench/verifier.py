@@ -47,14 +47,15 @@ import httpx
 from _tokens import ChatTokens, whole_documents
 
 from summarizer.cache import atomic_write_text
-from summarizer.context import estimate_tokens
+from summarizer.draft.context import estimate_tokens
 from summarizer.ingest import make_source
 from summarizer.ingest.segment import segment
 from summarizer.llm import LLM, open_llm
 from summarizer.models import Check
 from summarizer.settings import Settings
+from summarizer.text.lexical import coverage
 from summarizer.verify.checks import failed, run_checks
-from summarizer.verify.evidence import coverage, evidence_text
+from summarizer.verify.evidence import evidence_text
 from summarizer.verify.judge import build_judge_messages, judge_prompts
 from summarizer.verify.verifier import assess, combine
 

@@ -7,6 +7,7 @@ from summarizer.models import (
     Check,
     Citation,
     Passage,
+    RepairAction,
     RepairAttempt,
     RunStats,
     Source,
@@ -16,6 +17,7 @@ from summarizer.models import (
     SummarySentence,
     Verdict,
 )
+from summarizer.models import use_renderer as _use_renderer
 from summarizer.settings import Settings
 
 __version__ = "0.1.0"
@@ -24,6 +26,7 @@ __all__ = [
     "Check",
     "Citation",
     "Passage",
+    "RepairAction",
     "RepairAttempt",
     "RunStats",
     "Settings",
@@ -38,6 +41,17 @@ __all__ = [
     "asummarize",
     "summarize",
 ]
+
+
+def _render(summary: Summary, fmt: str) -> str:
+    # The package root wires models to render (models import no stage); render
+    # pulls in rich, so it is loaded on the first to_markdown()/to_html().
+    from summarizer.render import for_models
+
+    return for_models(summary, fmt)
+
+
+_use_renderer(_render)
 
 if TYPE_CHECKING:
     from summarizer.pipeline import asummarize, summarize

@@ -7,6 +7,7 @@ JSON (``Summary.model_validate_json(summary.model_dump_json())``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,14 @@ class Passage(_Model):
     end: int
     text: str
 
+    @classmethod
+    def from_spans(cls, text: str, source_id: int, spans: list[tuple[int, int]]) -> list[Passage]:
+        """One passage per (start, end) span of ``text``, numbered from 0."""
+        return [
+            cls(source_id=source_id, index=index, start=start, end=end, text=text[start:end])
+            for index, (start, end) in enumerate(spans)
+        ]
+
 
 class Source(_Model):
     """An input (URL or local file) and what was extracted from it.
@@ -56,8 +65,13 @@ class Source(_Model):
     def ok(self) -> bool:
         return self.error is None and bool(self.text)
 
-    def span(self, start: int, end: int) -> str:
-        return self.text[start:end]
+    def segmented(self) -> list[Passage]:
+        """Its passages (made at ingest); segmented now for a source built without them."""
+        if self.passages or not self.text:
+            return list(self.passages)
+        from summarizer.text.sentences import passage_spans  # pysbd: loaded when first needed
+
+        return Passage.from_spans(self.text, self.id, passage_spans(self.text))
 
 
 class Status(StrEnum):
@@ -109,10 +123,20 @@ class Verdict(_Model):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class RepairAction(StrEnum):
+    """What one step of repair did (``eval`` reads the trail by these names)."""
+
+    TRIM = "trim"  # dropped superfluous citations of an already supported sentence
+    RECITE = "recite"  # tried another set of citations for an unsupported sentence
+    REWRITE = "rewrite"  # the model rewrote the sentence from its evidence
+    REMOVE = "remove"  # dropped from the brief (kept in JSON)
+    MARK = "mark"  # kept and shown as unsupported
+
+
 class RepairAttempt(_Model):
     """One step of the repair trail kept in JSON output."""
 
-    action: str = Field(description="recite | rewrite | remove | mark")
+    action: RepairAction
     text: str
     citations: list[int]
     verdict: Verdict
@@ -150,30 +174,32 @@ class SummarySentence(_Model):
         return self.verdict.status is not Status.REMOVED
 
 
-class StageTiming(_Model):
-    stage: str
-    seconds: float
+class StageStats(_Model):
+    """Cost and wall time of one stage, as counted by the usage meter on each call."""
+
+    llm_calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
 
 
 class RunStats(_Model):
-    """Cost and time of a run: what the eval suite and the user's bill care about."""
+    """Cost and time of a run: what the eval suite and the user's bill care about.
+
+    ``stages`` is what the usage meter counted per stage (draft, verify, repair,
+    ...); the totals are their sums, so per-stage figures always add up.
+    """
 
     llm_calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    stages: dict[str, StageStats] = Field(default_factory=dict)
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + seconds, 4)
-
-    def merge(self, other: RunStats) -> None:
-        self.llm_calls += other.llm_calls
-        self.cache_hits += other.cache_hits
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        for stage, seconds in other.timings.items():
-            self.add_time(stage, seconds)
 
 
 def _now() -> str:
@@ -214,26 +240,36 @@ class Summary(_Model):
                 return src
         return None
 
-    # Rendering lives in summarizer.render; these are conveniences for notebooks.
+    # Rendering lives in summarizer.render, which registers itself here when the
+    # package is imported (models import no stage); these are for notebooks.
     def to_markdown(self) -> str:
-        from summarizer.render import to_markdown
-
-        return to_markdown(self)
+        return _render(self, "markdown")
 
     def to_html(self) -> str:
-        from summarizer.render import to_html
-
-        return to_html(self)
+        return _render(self, "html")
 
     def to_json(self, indent: int | None = 2) -> str:
-        from summarizer.render import to_json
-
-        return to_json(self, indent=indent)
+        return self.model_dump_json(indent=indent)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from summarizer.render import to_html
+        return _render(self, "html-fragment")
 
-        return to_html(self, standalone=False)
+
+Renderer = Callable[[Summary, str], str]
+"""``renderer(summary, fmt)``: fmt is "markdown", "html" or "html-fragment"."""
+
+_renderers: list[Renderer] = []
+
+
+def use_renderer(renderer: Renderer) -> None:
+    """Register the renderer behind ``Summary.to_markdown`` / ``to_html`` (render does)."""
+    _renderers[:] = [renderer]
+
+
+def _render(summary: Summary, fmt: str) -> str:
+    if not _renderers:  # only if summarizer.render failed to import with the package
+        raise RuntimeError("no renderer registered; import summarizer.render")
+    return _renderers[0](summary, fmt)

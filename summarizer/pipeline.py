@@ -1,8 +1,10 @@
 """The pipeline: ingest → draft → verify → repair, and the public ``summarize`` API.
 
 Stages are functions over the models in ``summarizer.models``; this module only
-sequences them, times them and reports progress. I/O happens at the seams it is
-handed: an httpx transport for fetching, an ``LLM`` for the model.
+sequences them and reports progress. I/O happens at the seams it is handed: an
+httpx transport for fetching, a model (``summarizer.llm.seam.Model``) for the
+rest. Cost and time are counted by a usage meter around each stage, per call,
+so ``Summary.stats.stages`` says what each stage cost and the totals add up.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import httpx
 from summarizer.draft import draft_summary
 from summarizer.errors import NoUsableSourceError
 from summarizer.ingest import ingest
-from summarizer.llm import LLM, open_llm
-from summarizer.models import RunStats, Source, Summary
-from summarizer.repair import repair_summary
+from summarizer.llm import open_llm
+from summarizer.llm.seam import Model
+from summarizer.llm.usage import UsageMeter
+from summarizer.models import Source, Summary
 from summarizer.settings import Settings
-from summarizer.verify import verify_summary
+from summarizer.verify import repair_summary, verify_summary
 
 logger = logging.getLogger(__name__)
 
@@ -34,56 +37,43 @@ Progress = Callable[[str, int, int], None]
 SourceInput = str | Path | Source
 
 
-def _stats_delta(after: RunStats, before: RunStats) -> RunStats:
-    return RunStats(
-        llm_calls=after.llm_calls - before.llm_calls,
-        cache_hits=after.cache_hits - before.cache_hits,
-        prompt_tokens=after.prompt_tokens - before.prompt_tokens,
-        completion_tokens=after.completion_tokens - before.completion_tokens,
-    )
-
-
 async def summarize_sources(
     sources: list[Source],
     settings: Settings,
-    llm: LLM,
+    llm: Model,
     progress: Progress | None = None,
+    *,
+    meter: UsageMeter | None = None,
 ) -> Summary:
-    """Draft a cited brief from ready sources, then verify and repair it per settings."""
+    """Draft a cited brief from ready sources, then verify and repair it per settings.
+
+    ``meter`` counts the stages' model calls and time (a new one when not given);
+    ``Summary.stats`` is what it counted.
+    """
     usable = [s for s in sources if s.ok]
     if not usable:
         reasons = "; ".join(f"{s.url}: {s.error}" for s in sources[:3])
         raise NoUsableSourceError(f"none of the {len(sources)} sources could be used ({reasons})")
-
-    before = llm.stats.model_copy(deep=True)
-    timings: dict[str, float] = {}
+    meter = meter or UsageMeter()
 
     def tick(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
 
-    started = time.perf_counter()
-    tick("draft", 0, 1)
-    summary = await draft_summary(sources, llm, settings)
-    tick("draft", 1, 1)
-    timings["draft"] = time.perf_counter() - started
-
+    with meter.stage("draft"):
+        tick("draft", 0, 1)
+        summary = await draft_summary(sources, llm, settings)
+        tick("draft", 1, 1)
     if settings.verify:
-        started = time.perf_counter()
-        summary = await verify_summary(
-            summary, llm, settings, progress=lambda done, total: tick("verify", done, total)
-        )
-        timings["verify"] = time.perf_counter() - started
-        started = time.perf_counter()
-        tick("repair", 0, 1)
-        summary = await repair_summary(summary, llm, settings)
-        tick("repair", 1, 1)
-        timings["repair"] = time.perf_counter() - started
-
-    stats = _stats_delta(llm.stats, before)
-    for stage, seconds in timings.items():
-        stats.add_time(stage, seconds)
-    return summary.model_copy(update={"stats": stats, "model": llm.model_name})
+        with meter.stage("verify"):
+            summary = await verify_summary(
+                summary, llm, settings, progress=lambda done, total: tick("verify", done, total)
+            )
+        with meter.stage("repair"):
+            tick("repair", 0, 1)
+            summary = await repair_summary(summary, llm, settings)
+            tick("repair", 1, 1)
+    return summary.model_copy(update={"stats": meter.stats(), "model": llm.model_name})
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[str, int, int], None] | None:
@@ -115,24 +105,31 @@ async def asummarize(
     """
     settings = (settings or Settings()).with_overrides(**options)
     total_started = time.perf_counter()
+    meter = UsageMeter()
 
-    ready = [s for s in sources if isinstance(s, Source)]
+    ready = [_segmented(s) for s in sources if isinstance(s, Source)]
     inputs = [_as_input(s) for s in sources if not isinstance(s, Source)]
-    started = time.perf_counter()
-    fetched = (
-        await ingest(inputs, settings, transport=transport, progress=_stage(progress, "fetch"))
-        if inputs
-        else []
-    )
-    ingest_seconds = time.perf_counter() - started
+    with meter.stage("ingest"):
+        fetched = (
+            await ingest(inputs, settings, transport=transport, progress=_stage(progress, "fetch"))
+            if inputs
+            else []
+        )
     all_sources = _renumber([*ready, *fetched])
 
     async with open_llm(settings, http_client=http_client) as llm:
-        summary = await summarize_sources(all_sources, settings, llm, progress=progress)
-    summary.stats.add_time("ingest", ingest_seconds)
+        summary = await summarize_sources(
+            all_sources, settings, llm, progress=progress, meter=meter
+        )
     summary.stats.add_time("total", time.perf_counter() - total_started)
-    summary.options = _public_options(settings)
+    # The draft's own record (what the context budget showed) is kept, not overwritten.
+    summary.options = {**_public_options(settings), **summary.options}
     return summary
+
+
+def _segmented(source: Source) -> Source:
+    """A ready source with text but no passages is segmented as ingest would have."""
+    return source if source.passages else source.model_copy(update={"passages": source.segmented()})
 
 
 def _renumber(sources: list[Source]) -> list[Source]:

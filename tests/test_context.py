@@ -7,7 +7,7 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.context import (
+from summarizer.draft.context import (
     estimate_tokens,
     passage_cost,
     passage_id,
@@ -16,8 +16,8 @@ from summarizer.context import (
     source_cost,
     total_cost,
 )
-from summarizer.lexical import BM25, frequent_terms, tokenize
 from summarizer.models import Passage, Source
+from summarizer.text.lexical import BM25, frequent_terms, tokenize
 
 
 def make_source(

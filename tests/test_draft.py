@@ -11,19 +11,16 @@ from typing import Any
 import pytest
 from support.openai_server import ScriptedOpenAI, tool_reply
 
-from summarizer.draft import (
-    Draft,
-    build_messages,
-    count_sentences,
-    draft_summary,
-    find_marker,
-    render_sources,
-)
+from summarizer.draft.schema import Draft
+from summarizer.draft.stage import build_messages, draft_summary, render_sources
 from summarizer.errors import ConfigError, LLMResponseError, NoUsableSourceError
 from summarizer.llm import LLM
+from summarizer.llm.usage import UsageMeter
 from summarizer.models import Passage, Source, Status, Summary
 from summarizer.prompts import load_prompt
 from summarizer.settings import Settings
+from summarizer.text.cited import find_marker
+from summarizer.text.sentences import count_sentences
 
 
 def make_source(source_id: int, title: str, sentences: list[str], **extra: Any) -> Source:
@@ -125,8 +122,12 @@ def make_settings(tmp_path: Path, base_url: str, **overrides: Any) -> Settings:
 
 
 async def run_draft(server: ScriptedOpenAI, settings: Settings) -> Summary:
+    """The draft stage under a usage meter, as the pipeline runs it; stats are what it counted."""
+    meter = UsageMeter()
     async with LLM(settings) as llm:
-        return await draft_summary(cluster(), llm, settings)
+        with meter.stage("draft"):
+            summary = await draft_summary(cluster(), llm, settings)
+    return summary.model_copy(update={"stats": meter.stats()})
 
 
 def user_message(request: dict[str, Any]) -> str:
@@ -159,7 +160,7 @@ async def test_valid_draft(server: ScriptedOpenAI, tmp_path: Path) -> None:
     assert [s.id for s in summary.sources] == [0, 1, 2, 3]  # the failed source stays listed
     assert summary.model == "test-model"
     assert summary.stats.llm_calls == 1 and summary.stats.prompt_tokens == 50
-    assert "draft" in summary.stats.timings
+    assert summary.stats.stages["draft"].llm_calls == 1
     assert summary.options["target_sentences"] == 4
     assert summary.options["context_trimmed"] is False
     assert summary.options["passages_shown"] == {"0": 3, "1": 2, "2": 2}
@@ -400,7 +401,7 @@ def test_prompt_templates_are_strict() -> None:
 
 def test_tool_schema_constrains_length_and_source_ids() -> None:
     """Grammar-constrained servers (llama.cpp) enforce these while sampling."""
-    from summarizer.draft import draft_model
+    from summarizer.draft.schema import draft_model
 
     schema = draft_model(6, (0, 2, 3)).model_json_schema()
     sentences = schema["properties"]["sentences"]

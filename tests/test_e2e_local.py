@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.audit.parse import parse_brief
 from summarizer.llm.local import llama_cpp_available
-from summarizer.render.parse import parse_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 

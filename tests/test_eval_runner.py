@@ -120,7 +120,7 @@ async def test_run_info_records_provenance_without_secrets(tmp_path: Path) -> No
     raw = (tmp_path / "run" / "run.json").read_text()
     assert "SECRET" not in raw and "pw" not in raw
     info = json.loads(raw)
-    assert info["base_url"] == "http://127.0.0.1:9/v1"
+    assert info["base_url"] == "http://***@127.0.0.1:9/v1?api-key=***"
     assert info["case_ids"] == ["ferry-strike", "river-crab"] and info["limit"] == 2
     assert len(info["dataset_sha256"]) == 64 and info["dataset"] == str(SAMPLE)
     assert "rouge-score" in info["packages"] and "summarizer" in info["packages"]

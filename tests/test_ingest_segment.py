@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from summarizer.ingest import make_source, segment
-from summarizer.ingest.segment import MAX_PASSAGE_CHARS, PYSBD_MAX_CHARS, WINDOW_CHARS
 from summarizer.models import Passage
+from summarizer.text.sentences import MAX_PASSAGE_CHARS, PYSBD_MAX_CHARS, WINDOW_CHARS
 
 
 def _check(text: str, passages: list[Passage]) -> None:

@@ -25,8 +25,8 @@ from support.openai_server import (
 from summarizer.errors import BackendUnavailableError, ConfigError, LLMResponseError
 from summarizer.llm import LLM
 from summarizer.llm.client import _bind_context
-from summarizer.llm.usage import retry_after
 from summarizer.prompts import Prompt
+from summarizer.retry import retry_after
 from summarizer.settings import Settings
 
 SECRET = "sk-test-SECRET-0123456789"

@@ -24,9 +24,10 @@ from support.signals import foreground
 
 from summarizer.errors import LocalModelError
 from summarizer.llm import local, model_file
-from summarizer.llm.doctor import DoctorCheck, diagnose, redact_url
+from summarizer.llm.doctor import DoctorCheck, diagnose
 from summarizer.llm.local import LocalServer, ensure_model, free_port, locate_parts
 from summarizer.settings import Settings
+from summarizer.text.urls import redact_url
 from tests.support.openai_server import ScriptedOpenAI
 
 SECRET = "sk-test-secret-0123456789"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from summarizer.audit.parse import ParsedBrief, parse_brief
 from summarizer.models import Source, Status, Summary, SummarySentence, Verdict
 from summarizer.render import to_markdown
-from summarizer.render.parse import ParsedBrief, parse_brief
 
 
 def pairs(brief: ParsedBrief) -> list[tuple[str, list[int]]]:

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from rich.console import Console
 
+from summarizer.audit.parse import parse_brief
 from summarizer.errors import InputError
 from summarizer.models import (
     Check,
@@ -21,7 +22,6 @@ from summarizer.models import (
     Verdict,
 )
 from summarizer.render import render, to_html, to_json, to_markdown, to_terminal
-from summarizer.render.parse import parse_brief
 
 
 def make_summary() -> Summary:

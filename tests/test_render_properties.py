@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from summarizer.audit.parse import parse_brief
 from summarizer.models import (
     Check,
     RunStats,
@@ -21,8 +22,8 @@ from summarizer.models import (
     Verdict,
 )
 from summarizer.render import render, to_html, to_json, to_markdown, to_terminal
-from summarizer.render.parse import parse_brief
-from summarizer.render.text import one_line, unique
+from summarizer.text.cited import unique
+from summarizer.text.clean import one_line
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "article", "div",

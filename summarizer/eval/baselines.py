@@ -23,9 +23,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from summarizer.lexical import tokenize
 from summarizer.models import Passage, Source, Summary, SummarySentence
 from summarizer.settings import Settings
+from summarizer.text.lexical import tokenize
 
 MIN_WORDS = 6
 MAX_WORDS = 80

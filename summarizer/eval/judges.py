@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from summarizer.eval.metrics import Judge
-from summarizer.lexical import tokenize
 from summarizer.models import Span
 from summarizer.settings import Settings
+from summarizer.text.lexical import tokenize
 
 if TYPE_CHECKING:
     from summarizer.llm import LLM

@@ -18,7 +18,6 @@ from contextlib import AsyncExitStack
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -45,6 +44,7 @@ from summarizer.eval.systems import System, resolve_systems
 from summarizer.models import Source
 from summarizer.prompts import PROMPTS_DIR, load_prompt
 from summarizer.settings import Settings
+from summarizer.text.urls import redact_url
 
 if TYPE_CHECKING:
     from summarizer.llm import LLM
@@ -71,17 +71,6 @@ PACKAGES = (
     "summarizer", "openai", "instructor", "httpx", "pydantic", "rouge-score", "numpy",
     "trafilatura", "pysbd", "matplotlib", "llama-cpp-python",
 )  # fmt: skip
-
-
-def redact_url(url: str | None) -> str | None:
-    """A base URL without credentials or query string (keys sometimes travel there)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def prompt_hashes() -> dict[str, str]:

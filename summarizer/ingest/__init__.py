@@ -25,12 +25,13 @@ from summarizer.ingest.inputs import (
     InputKind,
     collect_inputs,
     load_file,
-    normalize_url,
     unique_inputs,
 )
-from summarizer.ingest.segment import passages_from_spans, segment, sentence_spans
-from summarizer.models import Source
+from summarizer.ingest.segment import segment
+from summarizer.models import Passage, Source
 from summarizer.settings import Settings
+from summarizer.text.sentences import passage_spans
+from summarizer.text.urls import normalize_url
 
 __all__ = [
     "collect_inputs",
@@ -84,7 +85,7 @@ class _Outcome:
 def _process(page: Page) -> tuple[Extracted, list[tuple[int, int]]]:
     # CPU-bound (lxml, pysbd): runs in a worker thread so fetches keep flowing.
     extracted = extract_page(page)
-    return extracted, sentence_spans(extracted.text)
+    return extracted, passage_spans(extracted.text)
 
 
 def _fingerprint(text: str) -> str:
@@ -177,7 +178,7 @@ async def ingest(
                 published=extracted.published,
                 author=extracted.author,
                 text=extracted.text,
-                passages=passages_from_spans(extracted.text, source_id, outcome.spans),
+                passages=Passage.from_spans(extracted.text, source_id, outcome.spans),
             )
         )
     for offset, outcome in enumerate(failed):

@@ -8,8 +8,9 @@ bad URL must never cost the others. Defences, each with the bug it prevents:
 * the body is streamed and reading stops at ``max_bytes`` (a 2 GB body is never read);
 * an overall per-request deadline cuts servers that trickle bytes forever, which
   httpx's read timeout alone never does;
-* connect errors, 429 and 5xx are retried with exponential backoff (honouring a
-  short ``Retry-After``); everything else fails at once;
+* connect errors, 429 and 5xx are retried per the one retry policy
+  (``summarizer.retry``: exponential backoff, a short ``Retry-After`` honoured,
+  a long one means give up); everything else fails at once;
 * concurrency is bounded globally and per host, so a list of 50 links to one
   site does not hammer it.
 """
@@ -18,19 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import email.utils
 import logging
 import re
 import socket
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from summarizer.cache import DiskCache, make_key
 from summarizer.errors import FetchError
@@ -42,15 +41,13 @@ from summarizer.ingest.extract import (
     looks_binary,
     sniff_type,
 )
-from summarizer.ingest.inputs import normalize_url
 from summarizer.ingest.netsafety import check_host
+from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
+from summarizer.text.urls import normalize_url
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = 0.5  # first retry wait; doubles each time
-MAX_BACKOFF_SECONDS = 8.0
-MAX_RETRY_AFTER_SECONDS = 30.0  # a longer Retry-After means "not today": give up
 _CACHE_VERSION = "page/v1"
 _HOST_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 
@@ -60,8 +57,8 @@ class _Redirect:
     location: str
 
 
-class _Transient(FetchError):
-    """A failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
+class _Transient(FetchError, Transient):
+    """A fetch failure worth retrying; ``retry_after`` is the server's requested wait, if any."""
 
     def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         super().__init__(reason)
@@ -111,22 +108,6 @@ def _phrase(status: int) -> str:
 
 def _status_reason(status: int) -> str:
     return f"HTTP {status} {_phrase(status)}".rstrip()
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -193,6 +174,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(max(1, settings.fetch_concurrency))
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._cache = DiskCache(settings.cache_dir, "pages", enabled=settings.cache)
+        self.policy = RetryPolicy(settings.fetch_retries, max_wait=settings.retry_max_wait)
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -288,15 +270,10 @@ class Fetcher:
         raise FetchError(f"too many redirects ({s.max_redirects})")
 
     async def _with_retries(self, url: httpx.URL) -> Page | _Redirect:
-        attempts = max(0, self.settings.fetch_retries) + 1
+        policy = self.policy
+        attempts = policy.attempts
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(attempts),
-                wait=_wait,
-                retry=retry_if_exception_type(_Transient),
-                reraise=True,
-                before_sleep=_log_retry,
-            ):
+            async for attempt in policy.retrying(_log_retry):
                 with attempt:
                     return await self._attempt(url)
         except _Transient as exc:
@@ -339,8 +316,8 @@ class Fetcher:
         if 300 <= status < 400 and status != 304 and location:
             return _Redirect(location)
         if status == 429 or status in (500, 502, 503, 504):
-            wait = _retry_after(response.headers.get("retry-after"))
-            if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
+            wait = retry_after(response.headers)
+            if self.policy.gives_up(wait):
                 raise FetchError(f"{_status_reason(status)} (retry after {wait:.0f}s)")
             raise _Transient(_status_reason(status), retry_after=wait)
         if not 200 <= status < 300:
@@ -368,13 +345,6 @@ class Fetcher:
         charset = response.charset_encoding if content_type else None
         text = decode_body(data, charset)
         return Page(str(url), str(response.url), media_type, text)
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    if isinstance(exc, _Transient) and exc.retry_after is not None:
-        return min(exc.retry_after, MAX_RETRY_AFTER_SECONDS)
-    return float(min(BACKOFF_SECONDS * 2 ** (state.attempt_number - 1), MAX_BACKOFF_SECONDS))
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -16,20 +16,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from summarizer.errors import InputError, SourceError
 from summarizer.ingest.extract import TEXT_TYPES, Page, decode_body, is_utf8, looks_binary
+from summarizer.text.urls import normalize_url
 
 logger = logging.getLogger(__name__)
 
 # "scheme:" at the start of an input. One-letter schemes are left out so that a
 # Windows-style "C:\\path" is never mistaken for a URL.
+_WEB_SCHEMES = frozenset({"http", "https"})
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
 # Query parameters that only track the click; two URLs differing only in them
 # are the same article.
-_TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.I)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # A bare host such as "example.com/news/1": almost certainly a URL missing its scheme.
 _BARE_HOST_RE = re.compile(r"^(www\.[a-z0-9.-]+|[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}/)", re.I)
 
@@ -110,36 +109,6 @@ def collect_inputs(
     return inputs
 
 
-def normalize_url(url: str) -> str:
-    """A canonical form for spotting duplicates (never used for fetching).
-
-    Lower-cases scheme and host, drops default ports, fragments and tracking
-    parameters, and gives an empty path as ``/``.
-    """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
-        netloc = f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING_PARAMS.match(k)
-        ]
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
 def classify(raw: str) -> Input:
     """URL or file, and the duplicate key (normalized URL, or resolved path).
 
@@ -148,7 +117,7 @@ def classify(raw: str) -> Input:
     exactly that name exists.
     """
     match = _SCHEME_RE.match(raw)
-    if match and not (match.group(1).lower() not in _DEFAULT_PORTS and Path(raw).exists()):
+    if match and not (match.group(1).lower() not in _WEB_SCHEMES and Path(raw).exists()):
         return Input(raw, InputKind.URL, normalize_url(raw))
     try:
         key = str(Path(raw).expanduser().resolve())

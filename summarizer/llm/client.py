@@ -6,10 +6,12 @@ Layers, innermost first:
    off), under a hard deadline of ``settings.llm_timeout`` for the *whole*
    response. httpx's read timeout alone never fires on a server that trickles a
    byte now and then.
-2. ``_send`` — tenacity transport retries (connect errors, timeouts, 408/409/429,
-   5xx, unparseable bodies), honouring ``Retry-After``; then
-   ``BackendUnavailableError``. Every response that arrives is counted in
-   ``stats`` here, so re-asks and failed validations are billed too.
+2. ``_send`` — transport retries per the one retry policy (``summarizer.retry``:
+   connect errors, timeouts, 408/409/429, 5xx, unparseable bodies; a short
+   ``Retry-After`` honoured, a long one gives up); then
+   ``BackendUnavailableError``. Every response that arrives is reported to the
+   usage observers here (``summarizer.llm.usage``), so re-asks and failed
+   validations are billed too, to the stage that made the call.
 3. ``structured`` — instructor's re-ask loop (validation errors only) over
    ``_send``. ``_send`` raises only our own errors, which instructor does not
    retry, so a transport failure is never multiplied by the re-ask loop.
@@ -30,6 +32,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -44,7 +47,7 @@ from instructor.core.exceptions import (
 )
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from summarizer.cache import DiskCache, make_key
 from summarizer.errors import (
@@ -53,19 +56,14 @@ from summarizer.errors import (
     LLMError,
     LLMResponseError,
 )
-from summarizer.llm.usage import (
-    add_usage,
-    describe,
-    display_url,
-    one_line,
-    retry_after,
-    root_reason,
-    server_message,
-    yes_share,
-)
+from summarizer.llm import usage
+from summarizer.llm.response import describe, root_reason, server_message, yes_share
 from summarizer.models import RunStats
 from summarizer.prompts import Prompt
+from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
+from summarizer.text.clean import one_line
+from summarizer.text.urls import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +71,6 @@ T = TypeVar("T", bound=BaseModel)
 
 DEFAULT_MODEL_NAME = "default"
 CONNECT_TIMEOUT = 5.0
-RETRY_AFTER_CAP = 30.0  # never sleep longer than this on a server's say-so
-BACKOFF_BASE = 0.5  # first backoff wait; doubles per retry up to settings.retry_max_wait
 YES_NO_MAX_TOKENS = 64
 _TRANSIENT_STATUS = frozenset({408, 409, 429})
 
@@ -85,7 +81,7 @@ class YesNoVerdict(BaseModel):
     supported: bool
 
 
-class _Transient(Exception):
+class _Transient(Transient):
     """A failure worth another attempt; ``reason`` is short and secret-free."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
@@ -95,7 +91,10 @@ class _Transient(Exception):
 
 
 class LLM:
-    """One client for the whole run; the only place that talks to the endpoint."""
+    """One client for the whole run; the only place that talks to the endpoint.
+
+    Implements the model seam (``summarizer.llm.seam.Model``).
+    """
 
     def __init__(
         self,
@@ -116,7 +115,8 @@ class LLM:
         self.base_url = url.rstrip("/")
         self._cache_identity = cache_identity or self.base_url
         self.model_name = settings.model or DEFAULT_MODEL_NAME
-        self.stats = RunStats()
+        self.stats = RunStats()  # this client's running total, kept by its own observer
+        self._policy = RetryPolicy(settings.llm_retries, max_wait=settings.retry_max_wait)
         self._secret = settings.api_key_value()
         self._owns_http = http_client is None
         timeout = httpx.Timeout(
@@ -187,7 +187,7 @@ class LLM:
                     "cached %s no longer validates; asking again", response_model.__name__
                 )
             else:
-                self.stats.cache_hits += 1
+                self._observe(usage.Call(cached=True))
                 return hit
 
         bound = _bind_context(response_model, context)
@@ -238,7 +238,7 @@ class LLM:
         key = self._key("text", prompts, messages, max_tokens)
         cached = self._cache.get(key)
         if isinstance(cached, str):
-            self.stats.cache_hits += 1
+            self._observe(usage.Call(cached=True))
             return cached
         response = await self._send(
             model=self.model_name,
@@ -265,7 +265,7 @@ class LLM:
         key = self._key("yes_probability", prompts, messages)
         cached = self._cache.get(key)
         if isinstance(cached, (int, float)) and not isinstance(cached, bool):
-            self.stats.cache_hits += 1
+            self._observe(usage.Call(cached=True))
             return float(cached)
         response = await self._send(
             model=self.model_name,
@@ -288,20 +288,21 @@ class LLM:
     # -- transport -------------------------------------------------------------------------
     async def _send(self, **kwargs: Any) -> ChatCompletion:
         """One chat completion with transport retries; what instructor calls per attempt."""
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(0, self.settings.llm_retries) + 1),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
         attempts = 0
         try:
-            async for attempt in retrying:
+            async for attempt in self._policy.retrying(self._log_retry):
                 with attempt:
                     attempts += 1
+                    started = time.perf_counter()
                     response = await self._attempt(kwargs)
-                    add_usage(self.stats, response)
+                    tokens = response.usage
+                    self._observe(
+                        usage.Call(
+                            prompt_tokens=(tokens.prompt_tokens or 0) if tokens else 0,
+                            completion_tokens=(tokens.completion_tokens or 0) if tokens else 0,
+                            seconds=time.perf_counter() - started,
+                        )
+                    )
                     return response
         except _Transient as exc:
             raise BackendUnavailableError(
@@ -321,7 +322,12 @@ class LLM:
             status = exc.status_code
             reason = f"HTTP {status}: {server_message(exc)}"
             if status in _TRANSIENT_STATUS or status >= 500:
-                raise _Transient(reason, retry_after(exc.response.headers)) from exc
+                wait = retry_after(exc.response.headers)
+                if self._policy.gives_up(wait):
+                    raise BackendUnavailableError(
+                        self._unavailable(f"{reason} (asked to retry after {wait:.0f}s)")
+                    ) from exc
+                raise _Transient(reason, wait) from exc
             raise BackendUnavailableError(self._unavailable(f"request rejected, {reason}")) from exc
         except ValueError as exc:  # json.JSONDecodeError: a truncated or garbled body
             raise _Transient("response body is not valid JSON") from exc
@@ -333,13 +339,6 @@ class LLM:
                 self._unavailable("the response is not a chat completion (no choices)")
             )
         return response
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), RETRY_AFTER_CAP)
-        backoff = BACKOFF_BASE * 2.0 ** (state.attempt_number - 1)
-        return float(min(backoff, max(self.settings.retry_max_wait, 0.0)))
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -353,6 +352,11 @@ class LLM:
         )
 
     # -- helpers ----------------------------------------------------------------------------
+    def _observe(self, call: usage.Call) -> None:
+        """Every answer, billed to this client's total and to the meters in scope."""
+        usage.add_to(self.stats, call)
+        usage.record(call)
+
     def _key(self, kind: str, prompts: Sequence[Prompt], *parts: Any) -> str:
         return make_key(
             kind,
@@ -365,7 +369,7 @@ class LLM:
         )
 
     def _unavailable(self, reason: str) -> str:
-        return self._scrub(f"LLM backend at {display_url(self.base_url)} unavailable: {reason}")
+        return self._scrub(f"LLM backend at {redact_url(self.base_url)} unavailable: {reason}")
 
     def _scrub(self, text: str) -> str:
         """One line, never the API key (servers sometimes echo request headers)."""

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from summarizer.errors import LocalModelError
 from summarizer.llm import local
 from summarizer.settings import Settings
+from summarizer.text.urls import redact_url
 
 logger = logging.getLogger(__name__)
 
 ENDPOINT_TIMEOUT = 5.0
-_SECRET_PARAM = re.compile(r"key|token|secret|password|sig", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,26 +31,6 @@ class DoctorCheck:
     name: str
     ok: bool
     detail: str
-
-
-def redact_url(url: str) -> str:
-    """The URL without user:password or key-like query values (some gateways take
-    the key in the URL, e.g. ``?api-key=``)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "<unparseable URL>"
-    netloc = parts.netloc
-    if parts.username is not None or parts.password is not None:
-        netloc = f"***@{parts.hostname or ''}" + (f":{port}" if port else "")
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*"
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _scrub(text: str, secret: str | None) -> str:

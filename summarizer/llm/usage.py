@@ -1,117 +1,99 @@
-"""Reading what the endpoint sent back: token usage, yes/no logprobs, error reasons.
+"""Usage counted by an observer on each call, attributed to the stage that made it.
 
-Pure helpers for ``summarizer.llm.client``; kept apart so the client reads as
-the retry/re-ask/cache flow it is.
+The model seam reports every answer it produces (one HTTP response, re-asks and
+retries included, or one cache hit) with :func:`record`. Which meter counts it,
+and for which stage, is carried by a context variable that
+:meth:`UsageMeter.stage` sets, the way instructor's hooks see each completion:
+asyncio tasks inherit it, so concurrent sentences of one stage are all billed to
+that stage, and two briefs running side by side on one shared client (the eval
+runner does this) never see each other's calls. Per-stage calls, tokens and
+seconds are therefore right by construction, and totals are their sums.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import math
 import time
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-import httpx
-import openai
-from openai.types.chat import ChatCompletion
-from pydantic import ValidationError
+from summarizer.models import RunStats, StageStats
 
-from summarizer.models import RunStats
-
-
-def add_usage(stats: RunStats, response: ChatCompletion) -> None:
-    """Count one completed HTTP call and the tokens the server says it used."""
-    stats.llm_calls += 1
-    usage = response.usage
-    if usage is not None:
-        stats.prompt_tokens += usage.prompt_tokens or 0
-        stats.completion_tokens += usage.completion_tokens or 0
+UNATTRIBUTED = "other"
 
 
-def yes_share(response: ChatCompletion) -> float | None:
-    logprobs = response.choices[0].logprobs
-    if logprobs is None or not logprobs.content:
-        return None
-    first = logprobs.content[0]
-    alternatives = {alt.token: alt.logprob for alt in first.top_logprobs or []}
-    alternatives.setdefault(first.token, first.logprob)
-    yes = no = 0.0
-    for token, logprob in alternatives.items():
-        word = token.strip().lower()
-        if word == "yes":
-            yes += math.exp(logprob)
-        elif word == "no":
-            no += math.exp(logprob)
-    if yes + no == 0.0:
-        return 0.5
-    return yes / (yes + no)
+@dataclass(frozen=True)
+class Call:
+    """One answer from the model seam: an HTTP response, or a cache hit."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    cached: bool = False
 
 
-def retry_after(headers: httpx.Headers | Any) -> float | None:
-    """Seconds to wait per ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
-    millis = headers.get("retry-after-ms")
-    if millis:
+class UsageMeter:
+    """Counts the calls made inside its :meth:`stage` blocks, per stage."""
+
+    def __init__(self) -> None:
+        self._stages: dict[str, StageStats] = {}
+
+    def _entry(self, stage: str) -> StageStats:
+        return self._stages.setdefault(stage, StageStats())
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Attribute calls made in this block (and tasks it starts) to ``name``; time it."""
+        meters, _ = _scope.get()
+        token = _scope.set((meters if self in meters else (*meters, self), name))
+        started = time.perf_counter()
         try:
-            return float(millis) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+            yield
+        finally:
+            _scope.reset(token)
+            entry = self._entry(name)
+            entry.seconds = round(entry.seconds + time.perf_counter() - started, 4)
+
+    def add(self, stage: str, call: Call) -> None:
+        entry = self._entry(stage)
+        if call.cached:
+            entry.cache_hits += 1
+            return
+        entry.llm_calls += 1
+        entry.prompt_tokens += call.prompt_tokens
+        entry.completion_tokens += call.completion_tokens
+
+    def stats(self) -> RunStats:
+        """Totals (sums of the stages), seconds per stage, and the stages themselves."""
+        stages = {name: entry.model_copy() for name, entry in self._stages.items()}
+        return RunStats(
+            llm_calls=sum(s.llm_calls for s in stages.values()),
+            cache_hits=sum(s.cache_hits for s in stages.values()),
+            prompt_tokens=sum(s.prompt_tokens for s in stages.values()),
+            completion_tokens=sum(s.completion_tokens for s in stages.values()),
+            timings={name: s.seconds for name, s in stages.items()},
+            stages=stages,
+        )
 
 
-def server_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    message: Any = None
-    if isinstance(body, dict):
-        message = body.get("message")
-        if message is None and isinstance(body.get("error"), dict):
-            message = body["error"].get("message")
-    if message is None:
-        message = body if body is not None else exc.response.reason_phrase
-    return one_line(str(message))[:160]
+_scope: ContextVar[tuple[tuple[UsageMeter, ...], str]] = ContextVar(
+    "summarizer_usage", default=((), UNATTRIBUTED)
+)
 
 
-def root_reason(exc: BaseException) -> str:
-    """The innermost cause's message: 'All connection attempts failed', not 'Connection error.'."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return one_line(str(exc) or type(exc).__name__)[:160]
+def record(call: Call) -> None:
+    """Bill ``call`` to every meter in scope, under the current stage."""
+    meters, stage = _scope.get()
+    for meter in meters:
+        meter.add(stage, call)
 
 
-def describe(exc: BaseException) -> str:
-    """What was wrong with the model's output, in one line."""
-    if isinstance(exc, ValidationError):
-        errors = exc.errors(include_url=False)
-        if not errors:
-            return "invalid output"
-        first = errors[0]
-        loc = ".".join(str(part) for part in first["loc"]) or exc.title
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return one_line(f"{loc}: {first['msg']}{more}")[:300]
-    if isinstance(exc, json.JSONDecodeError):
-        return f"output is not valid JSON ({exc.msg})"
-    return one_line(str(exc) or type(exc).__name__)[:300]
-
-
-def display_url(url: str) -> str:
-    """The URL without any user:password part."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
+def add_to(stats: RunStats, call: Call) -> None:
+    """Add one call to a running total (the client's own ``LLM.stats``)."""
+    if call.cached:
+        stats.cache_hits += 1
+        return
+    stats.llm_calls += 1
+    stats.prompt_tokens += call.prompt_tokens
+    stats.completion_tokens += call.completion_tokens

@@ -56,6 +56,13 @@ def render(summary: Summary, fmt: Format, *, width: int = 100) -> str:
     raise InputError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def for_models(summary: Summary, fmt: str) -> str:
+    """What ``Summary.to_markdown`` / ``to_html`` / ``_repr_html_`` call (see models)."""
+    if fmt == "html-fragment":
+        return to_html(summary, standalone=False)
+    return render(summary, "html" if fmt == "html" else "markdown")
+
+
 __all__ = [
     "FORMATS",
     "Format",

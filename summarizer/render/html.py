@@ -11,14 +11,9 @@ from __future__ import annotations
 from html import escape
 
 from summarizer.models import Source, Status, Summary, SummarySentence
-from summarizer.render.text import (
-    one_line,
-    safe_href,
-    score_text,
-    source_url,
-    unique,
-    verification_line,
-)
+from summarizer.render.text import safe_href, score_text, source_url, verification_line
+from summarizer.text.cited import unique
+from summarizer.text.clean import one_line
 
 _BADGES = {
     Status.REPAIRED: "↻ repaired",

@@ -8,14 +8,9 @@ reader unmarked. ``summarizer.render.parse.parse_brief`` inverts this format.
 from __future__ import annotations
 
 from summarizer.models import Source, Summary, SummarySentence
-from summarizer.render.text import (
-    escape_markdown,
-    one_line,
-    source_url,
-    status_word,
-    unique,
-    verification_line,
-)
+from summarizer.render.text import source_url, status_word, verification_line
+from summarizer.text.cited import unique
+from summarizer.text.clean import escape_markdown, one_line
 
 SOURCES_HEADING = "## Sources"
 # Markdown renumbers an ordered list from its first item, so a gap in the IDs

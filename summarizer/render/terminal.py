@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer.models import Status, Summary, SummarySentence
-from summarizer.render.text import one_line, source_url, unique, verification_line
+from summarizer.render.text import source_url, verification_line
+from summarizer.text.cited import unique
+from summarizer.text.clean import one_line
 
 BADGES: dict[Status, tuple[str, str]] = {
     Status.SUPPORTED: ("✓", "bold green"),

@@ -23,8 +23,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from summarizer.lexical import STOPWORDS
 from summarizer.models import Check
+from summarizer.text.lexical import STOPWORDS
 
 # -- numbers ------------------------------------------------------------------------------------
 _SCALES = {

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from summarizer.ingest.segment import segment
-from summarizer.lexical import BM25, tokenize
 from summarizer.models import Passage, Source, Span
+from summarizer.text.lexical import BM25, tokenize
 
 # A passage longer than this is cut down around its best-matching words: one run-on
 # "sentence" (a table, a list flattened by extraction) must not eat the prompt.
@@ -25,12 +24,10 @@ MAX_SPAN_CHARS = 700
 
 def passages_of(source: Source) -> list[Passage]:
     """The source's passages; segmented on the fly for a source built without them."""
-    if source.passages:
-        return source.passages
-    return segment(source.text, source.id) if source.text else []
+    return source.segmented()
 
 
-def select_passages(claim: str, source: Source, k: int, *, neighbours: int = 0) -> list[Passage]:
+def best_passages(claim: str, source: Source, k: int, *, neighbours: int = 0) -> list[Passage]:
     """The ``k`` passages most relevant to ``claim`` (plus ``neighbours`` before each), in order."""
     passages = passages_of(source)
     if not passages or k <= 0:
@@ -106,7 +103,7 @@ def trim_span(claim: str, span: Span, limit: int = MAX_SPAN_CHARS) -> Span:
 
 def select_evidence(claim: str, source: Source, k: int, *, neighbours: int = 0) -> list[Span]:
     """Evidence spans from one source for ``claim``: see the module docstring."""
-    chosen = select_passages(claim, source, k, neighbours=neighbours)
+    chosen = best_passages(claim, source, k, neighbours=neighbours)
     return [trim_span(claim, span) for span in merge_spans(source, chosen)]
 
 
@@ -123,16 +120,3 @@ def joint_evidence(
 def evidence_text(spans: Sequence[Span]) -> str:
     """The spans' text joined, for the deterministic checks."""
     return "\n".join(span.text for span in spans)
-
-
-def coverage(claim: str, text: str) -> float:
-    """Share of the claim's content words (stemmed, no stopwords) that occur in ``text``.
-
-    The lexical layer of the verifier: unsupported summary sentences usually bring
-    words the source never uses. 1.0 for a claim with no content words.
-    """
-    wanted = tokenize(claim)
-    if not wanted:
-        return 1.0
-    present = set(tokenize(text))
-    return sum(1 for token in wanted if token in present) / len(wanted)

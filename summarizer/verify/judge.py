@@ -8,30 +8,22 @@ turns into a verdict.
 The prompt is built for llama.cpp's prefix cache: the instructions are a static
 system message, identical on every call, so only the evidence and the claim
 are new tokens. Evidence and claim are fenced as data (``<evidence>``,
-``<claim>``); any fence-like tag inside them is defused first, so page text
-cannot close the fence and talk to the model as the user.
+``<claim>``); any fence-like tag inside them is defused first
+(``summarizer.text.fences``), so page text cannot close the fence and talk to
+the model as the user.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from summarizer.llm.client import LLM
+from summarizer.llm.seam import Model
 from summarizer.models import Span
 from summarizer.prompts import Prompt, load_prompt
+from summarizer.text.fences import defuse
 
 SYSTEM_PROMPT = "judge_system"
 USER_PROMPT = "judge"
-
-_FENCE_RE = re.compile(r"<\s*/?\s*(?:evidence|claim|source|sentence)\b", re.IGNORECASE)
-_SPACE_RE = re.compile(r"\s+")
-
-
-def defuse(text: str) -> str:
-    """``text`` on one line with fence tags made harmless (``<evidence`` → ``‹evidence``)."""
-    text = _FENCE_RE.sub(lambda m: m.group(0).replace("<", "‹"), text)
-    return _SPACE_RE.sub(" ", text).strip()
 
 
 def render_evidence(spans: Sequence[Span]) -> str:
@@ -63,7 +55,7 @@ def build_judge_messages(claim: str, spans: Sequence[Span]) -> list[dict[str, st
     ]
 
 
-async def judge(claim: str, spans: Sequence[Span], llm: LLM) -> float:
+async def judge(claim: str, spans: Sequence[Span], llm: Model) -> float:
     """P(yes): the judge's belief that ``spans`` entail ``claim``. 0.0 without evidence."""
     if not spans:
         return 0.0

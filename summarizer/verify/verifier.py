@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from summarizer.llm.client import LLM
+from summarizer.llm.seam import Model
 from summarizer.models import (
     Check,
     Citation,
@@ -35,8 +34,9 @@ from summarizer.models import (
     Verdict,
 )
 from summarizer.settings import Settings
+from summarizer.text.lexical import coverage
 from summarizer.verify.checks import describe_failures, failed, run_checks
-from summarizer.verify.evidence import coverage, evidence_text, joint_evidence
+from summarizer.verify.evidence import evidence_text, joint_evidence
 from summarizer.verify.judge import judge
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ def combine(judge_p: float, lexical: float, checks: Sequence[Check], settings: S
     return round(base * settings.check_penalty ** len(failed(checks)), 6)
 
 
-async def assess(claim: str, sources: Sequence[Source], llm: LLM, settings: Settings) -> Assessment:
+async def assess(
+    claim: str, sources: Sequence[Source], llm: Model, settings: Settings
+) -> Assessment:
     """Judge ``claim`` on the evidence of ``sources`` (all usable) and run the checks."""
     spans = joint_evidence(
         claim, sources, settings.evidence_per_source, neighbours=settings.evidence_neighbours
@@ -114,7 +116,7 @@ def _reason(assessment: Assessment, settings: Settings, supported: bool) -> str:
 
 
 async def verify_sentence(
-    sentence: SummarySentence, sources: list[Source], llm: LLM, settings: Settings
+    sentence: SummarySentence, sources: list[Source], llm: Model, settings: Settings
 ) -> Verdict:
     """The verdict on one sentence; see the module docstring for the rules."""
     citations = list(dict.fromkeys(sentence.citations))
@@ -151,7 +153,7 @@ async def verify_sentence(
 
 async def verify_summary(
     summary: Summary,
-    llm: LLM,
+    llm: Model,
     settings: Settings,
     progress: Progress | None = None,
 ) -> Summary:
@@ -159,7 +161,6 @@ async def verify_summary(
 
     ``progress(done, total)`` is called once before and after each sentence.
     """
-    started = time.perf_counter()
     todo = [i for i, s in enumerate(summary.sentences) if s.verdict.status is not Status.REMOVED]
     total = len(todo)
     done = 0
@@ -182,8 +183,6 @@ async def verify_summary(
     sentences = [s.model_copy(deep=True) for s in summary.sentences]
     for index, verdict in zip(todo, verdicts, strict=True):
         sentences[index].verdict = verdict
-    stats = summary.stats.model_copy(deep=True)
-    stats.add_time("verify", time.perf_counter() - started)
     supported = sum(1 for v in verdicts if v.status is Status.SUPPORTED)
     logger.info("verify: %d of %d sentences supported", supported, total)
-    return summary.model_copy(update={"sentences": sentences, "stats": stats})
+    return summary.model_copy(update={"sentences": sentences})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from fixtures.verify.oracle import HERE, load_sources
 
-from summarizer.audit import audit_text, map_citations, url_key
+from summarizer.audit import audit_text, map_citations
+from summarizer.audit.parse import ParsedReference
 from summarizer.errors import InputError
 from summarizer.llm import LLM
 from summarizer.models import Source, Status
-from summarizer.render.parse import ParsedReference
 from summarizer.settings import Settings
+from summarizer.text.urls import url_key
 
 
 async def test_brief_with_reference_list_maps_by_url(

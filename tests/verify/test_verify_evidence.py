@@ -7,13 +7,13 @@ from hypothesis import strategies as st
 
 from summarizer.ingest import make_source
 from summarizer.models import Source, Span
+from summarizer.text.lexical import coverage
 from summarizer.verify.evidence import (
-    coverage,
+    best_passages,
     joint_evidence,
     merge_spans,
     relevance,
     select_evidence,
-    select_passages,
     trim_span,
 )
 
@@ -33,15 +33,13 @@ def source(text: str = TEXT, source_id: int = 0) -> Source:
 
 def test_top_passages_by_relevance_in_source_order() -> None:
     src = source()
-    chosen = select_passages(
-        "The harbour budget is 12 million dollars; work starts in June.", src, 2
-    )
+    chosen = best_passages("The harbour budget is 12 million dollars; work starts in June.", src, 2)
     assert [p.index for p in chosen] == [1, 3]
 
 
 def test_neighbours_add_the_passage_before() -> None:
     src = source()
-    chosen = select_passages(
+    chosen = best_passages(
         "Work on the harbour starts in June, the mayor said.", src, 1, neighbours=1
     )
     assert [p.index for p in chosen] == [2, 3]

@@ -12,10 +12,12 @@
      (``prompts/rewrite*.txt``), then it is verified again; at most
      ``settings.repair_rounds`` rewrites, each told why the last one failed;
   3. remove.
-  Supported sentences with superfluous citations get step 1's trimming too.
+  Supported sentences with superfluous citations get step 1's trimming too
+  (logged as ``trim``, so eval still counts them as supported before repair).
 - ``mark``: keep the sentence, shown as unsupported/uncited;
 - ``remove``: drop it (kept in JSON with status REMOVED);
-- ``fail``: raise ``VerificationFailed`` listing the sentences.
+- ``fail``: raise ``VerificationFailed`` listing the sentences (decided here
+  only; ``Settings`` refuses ``fail`` without verification).
 
 Every step is kept in ``SummarySentence.attempts`` with its verdict, and the
 draft's text and citations in ``original_text``/``original_citations``.
@@ -25,25 +27,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from summarizer.draft import (
-    check_sentence_text,
-    check_source_ids,
-    coerce_source_ids,
-    language_code,
-)
 from summarizer.errors import LLMResponseError, VerificationFailed
-from summarizer.llm.client import LLM
-from summarizer.models import RepairAttempt, Source, Status, Summary, SummarySentence, Verdict
+from summarizer.llm.seam import Model
+from summarizer.models import (
+    RepairAction,
+    RepairAttempt,
+    Source,
+    Status,
+    Summary,
+    SummarySentence,
+    Verdict,
+)
 from summarizer.prompts import Prompt, load_prompt
 from summarizer.settings import Settings
+from summarizer.text.cited import check_sentence_text, check_source_ids, coerce_source_ids
+from summarizer.text.fences import defuse
+from summarizer.text.sentences import language_code
 from summarizer.verify.evidence import relevance, select_evidence
-from summarizer.verify.judge import defuse
 from summarizer.verify.verifier import verify_sentence
 
 logger = logging.getLogger(__name__)
@@ -119,7 +124,7 @@ def build_rewrite_messages(
 
 # -- one sentence ----------------------------------------------------------------------------------
 class _Repairer:
-    def __init__(self, summary: Summary, llm: LLM, settings: Settings) -> None:
+    def __init__(self, summary: Summary, llm: Model, settings: Settings) -> None:
         self.summary = summary
         self.llm = llm
         self.settings = settings
@@ -142,7 +147,9 @@ class _Repairer:
         """Verify ``sentence`` with ``citations``; trimmed to the necessary ones if supported."""
         verdict = await self.verify(sentence.text, citations, sentence.paragraph)
         trail.append(
-            RepairAttempt(action="recite", text=sentence.text, citations=citations, verdict=verdict)
+            RepairAttempt(
+                action=RepairAction.RECITE, text=sentence.text, citations=citations, verdict=verdict
+            )
         )
         if verdict.status is not Status.SUPPORTED:
             return None
@@ -151,7 +158,10 @@ class _Repairer:
             trimmed = await self.verify(sentence.text, needed, sentence.paragraph)
             trail.append(
                 RepairAttempt(
-                    action="recite", text=sentence.text, citations=needed, verdict=trimmed
+                    action=RepairAction.RECITE,
+                    text=sentence.text,
+                    citations=needed,
+                    verdict=trimmed,
                 )
             )
             if trimmed.status is Status.SUPPORTED:
@@ -214,14 +224,20 @@ class _Repairer:
                 failed = Verdict(status=Status.UNSUPPORTED, reason=f"rewrite failed: {exc}")
                 trail.append(
                     RepairAttempt(
-                        action="rewrite", text=sentence.text, citations=[], verdict=failed
+                        action=RepairAction.REWRITE,
+                        text=sentence.text,
+                        citations=[],
+                        verdict=failed,
                     )
                 )
                 return None
             verdict = await self.verify(result.text, result.source_ids, sentence.paragraph)
             trail.append(
                 RepairAttempt(
-                    action="rewrite", text=result.text, citations=result.source_ids, verdict=verdict
+                    action=RepairAction.REWRITE,
+                    text=result.text,
+                    citations=result.source_ids,
+                    verdict=verdict,
                 )
             )
             if verdict.status is Status.SUPPORTED:
@@ -253,7 +269,7 @@ class _Repairer:
             return sentence
         verdict = await self.verify(sentence.text, needed, sentence.paragraph)
         attempt = RepairAttempt(
-            action="recite", text=sentence.text, citations=needed, verdict=verdict
+            action=RepairAction.TRIM, text=sentence.text, citations=needed, verdict=verdict
         )
         if verdict.status is not Status.SUPPORTED:
             return sentence  # the citations only work together after all
@@ -297,14 +313,17 @@ def _removed(sentence: SummarySentence, trail: list[RepairAttempt]) -> SummarySe
         update={"status": Status.REMOVED, "reason": f"removed: {last.reason}"}
     )
     step = RepairAttempt(
-        action="remove", text=sentence.text, citations=list(sentence.citations), verdict=verdict
+        action=RepairAction.REMOVE,
+        text=sentence.text,
+        citations=list(sentence.citations),
+        verdict=verdict,
     )
     return _changed(sentence, sentence.text, list(sentence.citations), verdict, [*trail, step])
 
 
 def _marked(sentence: SummarySentence) -> SummarySentence:
     step = RepairAttempt(
-        action="mark",
+        action=RepairAction.MARK,
         text=sentence.text,
         citations=list(sentence.citations),
         verdict=sentence.verdict,
@@ -323,9 +342,8 @@ def describe_problems(sentences: Sequence[tuple[int, SummarySentence]]) -> str:
 
 
 # -- the stage -------------------------------------------------------------------------------------
-async def repair_summary(summary: Summary, llm: LLM, settings: Settings) -> Summary:
+async def repair_summary(summary: Summary, llm: Model, settings: Settings) -> Summary:
     """A copy of a verified ``summary`` with ``settings.on_unsupported`` applied."""
-    started = time.perf_counter()
     policy = settings.on_unsupported
     sentences = list(summary.sentences)
     if policy == "fail":
@@ -345,8 +363,6 @@ async def repair_summary(summary: Summary, llm: LLM, settings: Settings) -> Summ
                 return await repairer.repair(sentence)
 
         sentences = list(await asyncio.gather(*(run(s) for s in sentences)))
-    stats = summary.stats.model_copy(deep=True)
-    stats.add_time("repair", time.perf_counter() - started)
     counts = {status: sum(1 for s in sentences if s.status is status) for status in Status}
     logger.info(
         "repair (%s): %d repaired, %d removed, %d still unsupported",
@@ -355,4 +371,4 @@ async def repair_summary(summary: Summary, llm: LLM, settings: Settings) -> Summ
         counts[Status.REMOVED],
         counts[Status.UNSUPPORTED] + counts[Status.UNCITED],
     )
-    return summary.model_copy(update={"sentences": sentences, "stats": stats})
+    return summary.model_copy(update={"sentences": sentences})

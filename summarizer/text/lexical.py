@@ -1,7 +1,9 @@
 """Small, dependency-free lexical retrieval: tokenizer and Okapi BM25.
 
 Used to pick the passages worth showing the model when the sources do not fit
-its context (``summarizer.context``) and to pick evidence for the verifier.
+its context (``summarizer.draft.context``), to pick evidence for the verifier,
+and for the one word-overlap score (:func:`coverage`) the verifier and the
+eval's offline judge share.
 Lexical matching is deliberate: it is cheap, deterministic and explainable, and
 news sentences that support a claim nearly always share its names and numbers.
 """
@@ -115,3 +117,17 @@ class BM25:
         """Indices of the ``k`` best documents, best first (ties: earlier document first)."""
         scored = self.scores(query_tokens)
         return sorted(range(len(scored)), key=lambda i: (-scored[i], i))[:k]
+
+
+def coverage(claim: str, text: str) -> float:
+    """Share of the claim's content words (stemmed, no stopwords) that occur in ``text``.
+
+    The lexical layer of the verifier and the eval's offline judge: unsupported
+    summary sentences usually bring words the source never uses. A claim with no
+    content words states nothing to check: 1.0, so overlap never decides it alone.
+    """
+    wanted = tokenize(claim)
+    if not wanted:
+        return 1.0
+    present = set(tokenize(text))
+    return sum(1 for token in wanted if token in present) / len(wanted)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from summarizer.lexical import BM25, frequent_terms, tokenize
 from summarizer.models import Passage, Source
+from summarizer.text.lexical import BM25, frequent_terms, tokenize
 
 CHARS_PER_TOKEN = 4.0
 TOKENS_PER_WORD = 1.3

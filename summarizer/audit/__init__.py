@@ -15,38 +15,28 @@ with ``[n]`` markers. Which source does ``[n]`` mean?
    among the sources".
 
 Uncited sentences are UNCITED; every other sentence gets the verifier's
-verdict with its evidence. The caller decides what failing means
-(``Summary.all_supported``).
+verdict with its evidence, and ``Summary.stats`` holds the model calls this
+audit made (metered per call, stage ``verify``). The caller decides what
+failing means (``Summary.all_supported``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 
+from summarizer.audit.parse import ParsedReference, parse_brief
 from summarizer.errors import InputError
-from summarizer.ingest.inputs import normalize_url
-from summarizer.llm.client import LLM
+from summarizer.llm.seam import Model
+from summarizer.llm.usage import UsageMeter
 from summarizer.models import Citation, Source, Status, Summary, SummarySentence, Verdict
-from summarizer.render.parse import ParsedReference, parse_brief
 from summarizer.settings import Settings
+from summarizer.text.urls import url_key
 from summarizer.verify.verifier import verify_sentence
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TITLE = "Audited text"
-
-
-def url_key(url: str) -> str:
-    """Loose URL identity: 'https://www.x.org/a/' and 'http://x.org/a' are the same."""
-    key = normalize_url(url)
-    for prefix in ("https://", "http://"):
-        if key.lower().startswith(prefix):
-            key = key[len(prefix) :]
-            break
-    key = key.removeprefix("www.")
-    return key.rstrip("/").lower()
 
 
 def map_citations(
@@ -71,45 +61,48 @@ def map_citations(
     return mapping
 
 
-async def audit_text(text: str, sources: list[Source], llm: LLM, settings: Settings) -> Summary:
+async def audit_text(text: str, sources: list[Source], llm: Model, settings: Settings) -> Summary:
     """Every sentence of ``text`` with its verdict; raises InputError when there are none."""
-    started = time.perf_counter()
     parsed = parse_brief(text)
     if not parsed.sentences:
         raise InputError("the text to check contains no sentences")
     markers = [c for s in parsed.sentences for c in s.citations]
     mapping = map_citations(markers, parsed.references, sources)
     ids = {s.id for s in sources}
-    sentences: list[SummarySentence] = []
-    for item in parsed.sentences:
-        unknown = [c for c in item.citations if mapping.get(c) is None]
-        known = [m for c in item.citations if (m := mapping.get(c)) is not None]
-        # An unknown marker stays in the trail as itself, unless that number is a
-        # real source's ID (which a reference URL gave to another marker).
-        strays = [c for c in unknown if c not in ids]
-        citations = list(dict.fromkeys([*known, *strays]))
-        sentence = SummarySentence(text=item.text, citations=citations, paragraph=item.paragraph)
-        if unknown:
-            reason = "; ".join(f"cites [{c}], which is not among the sources" for c in unknown)
-            sentence.verdict = Verdict(
-                status=Status.UNSUPPORTED,
-                reason=reason,
-                citations=[Citation(source_id=c, supports=None) for c in citations],
+    meter = UsageMeter()
+    with meter.stage("verify"):
+        sentences: list[SummarySentence] = []
+        for item in parsed.sentences:
+            unknown = [c for c in item.citations if mapping.get(c) is None]
+            known = [m for c in item.citations if (m := mapping.get(c)) is not None]
+            # An unknown marker stays in the trail as itself, unless that number is a
+            # real source's ID (which a reference URL gave to another marker).
+            strays = [c for c in unknown if c not in ids]
+            citations = list(dict.fromkeys([*known, *strays]))
+            sentence = SummarySentence(
+                text=item.text, citations=citations, paragraph=item.paragraph
             )
-        else:
-            sentence.verdict = await verify_sentence(sentence, sources, llm, settings)
-        sentences.append(sentence)
+            if unknown:
+                reason = "; ".join(f"cites [{c}], which is not among the sources" for c in unknown)
+                sentence.verdict = Verdict(
+                    status=Status.UNSUPPORTED,
+                    reason=reason,
+                    citations=[Citation(source_id=c, supports=None) for c in citations],
+                )
+            else:
+                sentence.verdict = await verify_sentence(sentence, sources, llm, settings)
+            sentences.append(sentence)
     summary = Summary(
         title=parsed.title or DEFAULT_TITLE,
         sentences=sentences,
         sources=list(sources),
+        stats=meter.stats(),
         model=llm.model_name,
         options={
             "audit": True,
             "citation_map": {str(k): v for k, v in sorted(mapping.items())},
         },
     )
-    summary.stats.add_time("verify", time.perf_counter() - started)
     failing = sum(1 for s in sentences if s.status not in (Status.SUPPORTED, Status.REPAIRED))
     logger.info("audit: %d of %d sentences not supported", failing, len(sentences))
     return summary

@@ -6,8 +6,9 @@ text with markers in the usual forms (``[1]``, ``[1][2]``, ``[1, 2]``), and
 never raises: a brief is user input, and a parse that finds nothing is an
 answer the caller can report.
 
-Sentences are split with pysbd after the markers are taken out, remembering
-which sentence each marker sat in or right after. A marker run that follows
+Sentences are split by the shared splitter (``summarizer.text.sentences``)
+after the markers are taken out, remembering which sentence each marker sat in
+or right after. A marker run that follows
 sentence-final punctuation, or is followed by a capitalised word, also ends a
 sentence, so a sentence the model left without a full stop is not merged with
 the next one.
@@ -19,20 +20,19 @@ import logging
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from summarizer.render.text import (
+from summarizer.text.cited import unique
+from summarizer.text.clean import (
     MARKDOWN_PUNCTUATION,
     escape_sequence_end,
     is_control,
     one_line,
     unescape_markdown,
-    unique,
 )
+from summarizer.text.sentences import split_spans
 
 logger = logging.getLogger(__name__)
 
@@ -85,21 +85,7 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?(?:[T ][0-9:.+\-Z]*)?$")
 _URL_IN_TEXT_RE = re.compile(r"(?:https?|ftp)://[^\s<>\"\]\)]+")
 _NEXT_CHAR_RE = re.compile(r"\s*[\"'“‘(]*(.)", re.DOTALL)
 _TERMINAL = frozenset(".!?…")
-_WINDOW = 1000
-_CUT_PATTERNS = (
-    # A full stop after a lowercase word of 3+ letters, then a capital: not an abbreviation.
-    re.compile(r"(?<=[a-z]{3}[.!?])\s+(?=[A-Z])"),
-    re.compile(r"(?<=[.!?])\s+"),
-    re.compile(r"\s+"),
-)
 _CLOSERS = frozenset("\"'”’)]»")
-
-
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +233,7 @@ def _parse_reference(source_id: int, rest: str) -> ParsedReference:
 
 
 # ---------------------------------------------------------------------------
-# Sentences: take markers out, split with pysbd, give markers back.
+# Sentences: take markers out, split, give markers back.
 
 
 @dataclass
@@ -321,70 +307,12 @@ def _scan(raw: str, base: int) -> _Clean:
     return clean
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Cut long text at clear sentence ends: pysbd's time grows with the square of length.
-
-    Where no clear end exists for a long stretch, weaker cuts (any full stop,
-    then any space) keep every window bounded.
-    """
-    windows = [(0, len(text))]
-    for pattern in _CUT_PATTERNS:
-        refined: list[tuple[int, int]] = []
-        for start, end in windows:
-            if end - start <= 4 * _WINDOW and pattern is not _CUT_PATTERNS[0]:
-                refined.append((start, end))
-                continue
-            cuts = [start]
-            for match in pattern.finditer(text, start, end):
-                if match.end() - cuts[-1] >= _WINDOW and match.end() < end:
-                    cuts.append(match.end())
-            cuts.append(end)
-            refined.extend(pairwise(cuts))
-        windows = refined
-    return windows
-
-
-def _split(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` (stripped), by pysbd in windows of bounded length."""
-    if len(text) <= _WINDOW:
-        return _split_window(text)
-    spans: list[tuple[int, int]] = []
-    for start, end in _windows(text):
-        spans.extend((start + s, start + e) for s, e in _split_window(text[start:end]))
-    return spans
-
-
-def _split_window(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` (stripped), by pysbd; the whole text if it fails."""
-    try:
-        pieces = [str(p) for p in _segmenter().segment(text)]
-    except Exception:  # pysbd is third-party regex soup; a brief must still parse
-        logger.debug("pysbd failed on %d chars; keeping them as one sentence", len(text))
-        pieces = [text]
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for piece in pieces:
-        body = piece.strip()
-        if not body:
-            continue
-        found = text.find(body, cursor)
-        if found < 0:  # pysbd altered the text: keep the rest together
-            break
-        spans.append((found, found + len(body)))
-        cursor = found + len(body)
-    rest = text[cursor:]
-    if rest.strip():
-        lead = len(rest) - len(rest.lstrip())
-        spans.append((cursor + lead, cursor + len(rest.rstrip())))
-    return spans
-
-
 def _sentences(clean: _Clean, paragraph: int) -> list[ParsedSentence]:
     text = "".join(clean.chars)
     cuts = sorted({0, len(text), *(b for b in clean.boundaries if 0 < b < len(text))})
     spans: list[tuple[int, int]] = []
     for start, end in pairwise(cuts):
-        spans.extend((start + s, start + e) for s, e in _split(text[start:end]))
+        spans.extend((start + s, start + e) for s, e in split_spans(text[start:end]))
     if not spans:
         return []
     cited: list[list[int]] = [[] for _ in spans]

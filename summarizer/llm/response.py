@@ -1,0 +1,70 @@
+"""Reading what the endpoint sent back: yes/no logprobs and error reasons.
+
+Pure helpers for ``summarizer.llm.client``; kept apart so the client reads as
+the retry/re-ask/cache flow it is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import openai
+from openai.types.chat import ChatCompletion
+from pydantic import ValidationError
+
+from summarizer.text.clean import one_line
+
+
+def yes_share(response: ChatCompletion) -> float | None:
+    logprobs = response.choices[0].logprobs
+    if logprobs is None or not logprobs.content:
+        return None
+    first = logprobs.content[0]
+    alternatives = {alt.token: alt.logprob for alt in first.top_logprobs or []}
+    alternatives.setdefault(first.token, first.logprob)
+    yes = no = 0.0
+    for token, logprob in alternatives.items():
+        word = token.strip().lower()
+        if word == "yes":
+            yes += math.exp(logprob)
+        elif word == "no":
+            no += math.exp(logprob)
+    if yes + no == 0.0:
+        return 0.5
+    return yes / (yes + no)
+
+
+def server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    message: Any = None
+    if isinstance(body, dict):
+        message = body.get("message")
+        if message is None and isinstance(body.get("error"), dict):
+            message = body["error"].get("message")
+    if message is None:
+        message = body if body is not None else exc.response.reason_phrase
+    return one_line(str(message))[:160]
+
+
+def root_reason(exc: BaseException) -> str:
+    """The innermost cause's message: 'All connection attempts failed', not 'Connection error.'."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return one_line(str(exc) or type(exc).__name__)[:160]
+
+
+def describe(exc: BaseException) -> str:
+    """What was wrong with the model's output, in one line."""
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False)
+        if not errors:
+            return "invalid output"
+        first = errors[0]
+        loc = ".".join(str(part) for part in first["loc"]) or exc.title
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return one_line(f"{loc}: {first['msg']}{more}")[:300]
+    if isinstance(exc, json.JSONDecodeError):
+        return f"output is not valid JSON ({exc.msg})"
+    return one_line(str(exc) or type(exc).__name__)[:300]
