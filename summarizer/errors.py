@@ -22,6 +22,8 @@ particular, only ever handle ``SummarizerError``::
 
 from __future__ import annotations
 
+from summarizer.text.clean import one_line
+
 
 class SummarizerError(Exception):
     """Base of every error this package raises on purpose."""
@@ -30,8 +32,7 @@ class SummarizerError(Exception):
 
     def one_line(self) -> str:
         """The message the CLI prints: a single line, never a traceback."""
-        text = " ".join(str(self).split())
-        return text or type(self).__name__
+        return one_line(str(self)) or type(self).__name__
 
 
 class InputError(SummarizerError):

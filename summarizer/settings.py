@@ -3,14 +3,22 @@
 ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``SUMMARIZER_MODEL`` and ``SUMMARIZER_HOME``
 are the documented names; every other field can be set as ``SUMMARIZER_<FIELD>``.
 With no base URL the embedded local model is started (see ``summarizer.llm.local``).
+
+Unknown names are an error, wherever they come from (keyword arguments,
+``with_overrides``, ``summarize(urls, **options)``, ``SUMMARIZER_*`` variables):
+a typo such as ``target_sentence=4`` raises ``ConfigError`` with a did-you-mean
+instead of being silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.errors import ConfigError
@@ -28,10 +36,34 @@ def _default_home() -> Path:
     return Path.home() / ".cache" / "summarizer"
 
 
+ENV_PREFIX = "SUMMARIZER_"
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _one_line_errors(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(x) for x in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="SUMMARIZER_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", populate_by_name=True)
+
+    def __init__(self, **values: Any) -> None:
+        """Read the environment, then ``values``; unknown names raise ``ConfigError``."""
+        check_names(values)
+        check_environment(os.environ)
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid setting: {_one_line_errors(exc)}") from exc
 
     # --- LLM endpoint -----------------------------------------------------------
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
@@ -144,11 +176,62 @@ class Settings(BaseSettings):
     def api_key_value(self) -> str:
         return self.api_key.get_secret_value() if self.api_key else "sk-no-key-required"
 
+    @model_validator(mode="after")
+    def _policy_needs_verification(self) -> Self:
+        # The one place "fail" is decided is repair, which only runs when verifying;
+        # without verification "fail" could only ever fail, so it is refused up front.
+        if self.on_unsupported == "fail" and not self.verify:
+            raise ValueError(
+                "on_unsupported='fail' needs verification; drop --no-verify (verify=False) "
+                "or choose repair, mark or remove"
+            )
+        return self
+
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Return a copy with the non-``None`` overrides applied and re-validated."""
+        """Return a copy with the non-``None`` overrides applied and re-validated.
+
+        An unknown name raises ``ConfigError`` with the closest field name.
+        """
+        check_names(overrides)
         data = self.model_dump()
         data.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return Settings.model_validate(data)
-        except ValueError as exc:
-            raise ConfigError(f"invalid setting: {exc}") from exc
+        except ValidationError as exc:
+            raise ConfigError(f"invalid setting: {_one_line_errors(exc)}") from exc
+
+
+def check_names(values: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` for a keyword that names no setting (pydantic's own ``_``
+    arguments excepted)."""
+    fields = Settings.model_fields
+    for name in values:
+        if name.startswith("_") or name in fields:
+            continue
+        raise ConfigError(f"unknown setting {name!r}{_did_you_mean(name, fields)}")
+
+
+def environment_names() -> dict[str, str]:
+    """Environment variable → field, for every name the settings read."""
+    names: dict[str, str] = {}
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update({str(choice).upper(): field for choice in alias.choices})
+        else:
+            names[f"{ENV_PREFIX}{field.upper()}"] = field
+    return names
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Raise ``ConfigError`` for a ``SUMMARIZER_*`` variable that names no setting."""
+    known = environment_names()
+    for variable in environ:
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        field = upper.removeprefix(ENV_PREFIX).lower()
+        if field in Settings.model_fields:  # a field read under another name
+            actual = next(name for name, f in known.items() if f == field)
+            raise ConfigError(f"environment variable {variable} is not read; set {actual}")
+        raise ConfigError(f"unknown environment variable {variable}{_did_you_mean(upper, known)}")

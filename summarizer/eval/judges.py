@@ -2,7 +2,8 @@
 
 The default is the verifier's LLM entailment judge, so one model decides
 "supported" for every system. ``overlap_judge`` is a cheap deterministic stand-in
-(share of the claim's content words found in the evidence): good enough for
+(share of the claim's content words found in the evidence, as the verifier's
+lexical layer computes it): good enough for
 extractive baselines, whose sentences are verbatim copies, and for an offline CI
 gate; it cannot detect a changed number or a negation, so never report it as
 faithfulness.
@@ -15,21 +16,16 @@ from typing import TYPE_CHECKING
 from summarizer.eval.metrics import Judge
 from summarizer.models import Span
 from summarizer.settings import Settings
-from summarizer.text.lexical import tokenize
+from summarizer.text.lexical import coverage
 
 if TYPE_CHECKING:
     from summarizer.llm import LLM
 
 
 async def overlap_judge(claim: str, evidence: list[str]) -> float:
-    """Share of the claim's distinct content tokens that occur in the evidence."""
-    wanted = set(tokenize(claim))
-    if not wanted:
-        return 0.0
-    found: set[str] = set()
-    for text in evidence:
-        found.update(tokenize(text))
-    return len(wanted & found) / len(wanted)
+    """Share of the claim's content words found in the evidence: the verifier's own
+    lexical layer (``summarizer.text.lexical.coverage``), so the two never disagree."""
+    return coverage(claim, "\n".join(evidence))
 
 
 def llm_judge(llm: LLM, settings: Settings) -> Judge:

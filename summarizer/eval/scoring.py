@@ -117,7 +117,7 @@ class CallCounter:
         return score
 
 
-def evidence_text(claim: str, source: Source, settings: Settings) -> str:
+def cited_evidence(claim: str, source: Source, settings: Settings) -> str:
     """What the judge reads from one cited source: the verifier's evidence selection
     (top ``evidence_per_source`` passages by BM25, ``evidence_neighbours`` before each,
     long spans trimmed), one line per span in document order. Rendered by the LLM judge
@@ -140,7 +140,7 @@ def _evidence_map(
     for cid in citations:
         source = summary.source(cid)
         if source is not None and source.ok:
-            evidence[cid] = evidence_text(claim, source, settings)
+            evidence[cid] = cited_evidence(claim, source, settings)
     return evidence
 
 

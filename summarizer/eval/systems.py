@@ -48,7 +48,9 @@ async def _draft(sources: list[Source], settings: Settings, llm: LLM | None) -> 
     from summarizer.pipeline import summarize_sources
 
     return await summarize_sources(
-        sources, settings.with_overrides(verify=False), _require(llm, "draft")
+        sources,
+        settings.with_overrides(verify=False, on_unsupported="mark"),
+        _require(llm, "draft"),
     )
 
 

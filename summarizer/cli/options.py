@@ -1,0 +1,238 @@
+"""Option bundles: each group of flags is declared once and shared by the commands.
+
+A command declares which bundles it takes (``@flags(ENDPOINT, CACHE)``) and
+receives what they mean, not the raw flags: the settings-bundles arrive merged
+as ``overrides`` (a dict for ``Settings.with_overrides``), the output bundle as
+``out`` (an :class:`OutputTarget`). The decorator rewrites the command's
+signature, which is what typer reads, so ``--help`` and parsing are typer's own.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(StrEnum):
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+    terminal = "terminal"
+
+
+class OnUnsupported(StrEnum):
+    repair = "repair"
+    mark = "mark"
+    remove = "remove"
+    fail = "fail"
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    """Where and how a command writes its result."""
+
+    fmt: Format | None
+    path: Path | None
+    force: bool
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Flags declared once; ``build`` turns their values into what the command receives."""
+
+    receives: str  # "overrides" (merged dicts) or "out"
+    params: tuple[inspect.Parameter, ...]
+    build: Callable[..., Any]
+
+
+def _option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+def _settings_bundle(*params: inspect.Parameter, build: Callable[..., dict[str, Any]]) -> Bundle:
+    return Bundle("overrides", params, build)
+
+
+ENDPOINT = _settings_bundle(
+    _option(
+        "base_url",
+        Annotated[
+            str | None,
+            typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL]."),
+        ],
+    ),
+    _option(
+        "model",
+        Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")],
+    ),
+    _option(
+        "api_key",
+        Annotated[
+            str | None,
+            typer.Option("--api-key", help="API key [env: OPENAI_API_KEY].", show_default=False),
+        ],
+    ),
+    _option(
+        "home",
+        Annotated[
+            Path | None,
+            typer.Option("--home", help="Cache and model folder [env: SUMMARIZER_HOME]."),
+        ],
+    ),
+    build=lambda base_url, model, api_key, home: {
+        "base_url": base_url,
+        "model": model,
+        "api_key": api_key,
+        "home": home,
+    },
+)
+
+MODE = _settings_bundle(
+    _option(
+        "mode",
+        Annotated[
+            str | None,
+            typer.Option("--mode", help="Structured-output mode: tools (default) or json."),
+        ],
+    ),
+    build=lambda mode: {"mode": mode},
+)
+
+CACHE = _settings_bundle(
+    _option(
+        "no_cache",
+        Annotated[bool, typer.Option("--no-cache", help="Bypass the page and LLM caches.")],
+        False,
+    ),
+    build=lambda no_cache: {"cache": False if no_cache else None},
+)
+
+PRIVATE = _settings_bundle(
+    _option(
+        "allow_private",
+        Annotated[
+            bool,
+            typer.Option(
+                "--allow-private", help="Allow URLs on private, loopback or link-local addresses."
+            ),
+        ],
+        False,
+    ),
+    build=lambda allow_private: {"allow_private": True if allow_private else None},
+)
+
+BRIEF = _settings_bundle(
+    _option(
+        "sentences",
+        Annotated[
+            int | None, typer.Option("--sentences", "-n", help="Target number of sentences.")
+        ],
+    ),
+    _option(
+        "words", Annotated[int | None, typer.Option("--words", help="Target length in words.")]
+    ),
+    _option(
+        "focus",
+        Annotated[str | None, typer.Option("--focus", help="A question or angle to focus on.")],
+    ),
+    _option(
+        "language",
+        Annotated[str | None, typer.Option("--language", help="Language of the brief.")],
+    ),
+    _option(
+        "on_unsupported",
+        Annotated[
+            OnUnsupported | None,
+            typer.Option("--on-unsupported", help="What to do with unsupported sentences."),
+        ],
+    ),
+    _option(
+        "no_verify",
+        Annotated[
+            bool,
+            typer.Option(
+                "--no-verify", help="Skip verification (sentences are marked unverified)."
+            ),
+        ],
+        False,
+    ),
+    build=lambda sentences, words, focus, language, on_unsupported, no_verify: {
+        "target_sentences": sentences,
+        "target_words": words,
+        "focus": focus,
+        "language": language,
+        "on_unsupported": on_unsupported.value if on_unsupported else None,
+        "verify": False if no_verify else None,
+    },
+)
+
+OUTPUT = Bundle(
+    "out",
+    (
+        _option(
+            "fmt",
+            Annotated[
+                Format | None,
+                typer.Option(
+                    "--format",
+                    "-f",
+                    help="markdown | json | html | terminal (default: from -o suffix, "
+                    "terminal on a TTY, else markdown).",
+                ),
+            ],
+        ),
+        _option(
+            "output",
+            Annotated[
+                Path | None,
+                typer.Option("--output", "-o", help="Write the result here (atomically)."),
+            ],
+        ),
+        _option(
+            "force",
+            Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")],
+            False,
+        ),
+    ),
+    lambda fmt, output, force: OutputTarget(fmt, output, force),
+)
+
+
+def flags(*bundles: Bundle) -> Callable[[F], F]:
+    """Give a command the bundles' flags; it receives ``overrides`` and/or ``out``."""
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        receives = {b.receives for b in bundles}
+        own = [p for p in signature.parameters.values() if p.name not in receives]
+        added = [p for b in bundles for p in b.params]
+
+        @functools.wraps(command)
+        def wrapper(**values: Any) -> Any:
+            received: dict[str, Any] = {}
+            for bundle in bundles:
+                built = bundle.build(**{p.name: values.pop(p.name) for p in bundle.params})
+                if bundle.receives == "overrides":
+                    received.setdefault("overrides", {}).update(built)
+                else:
+                    received[bundle.receives] = built
+            return command(**values, **received)
+
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
+        del wrapper.__wrapped__  # typer must read the rewritten signature, not the original
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

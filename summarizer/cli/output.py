@@ -1,0 +1,147 @@
+"""What the commands share at the edge: running a job, progress, writing the result.
+
+Progress and messages go to stderr, the result to stdout or atomically to
+``-o FILE``; every ``SummarizerError`` becomes one line on stderr with the
+error's exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from summarizer.cache import atomic_write_text
+from summarizer.cli.options import Format, OutputTarget
+from summarizer.errors import InputError, OutputError, SummarizerError
+from summarizer.models import Summary
+
+T = TypeVar("T")
+
+stderr = Console(stderr=True, soft_wrap=True)
+
+_SUFFIX_FORMATS = {
+    ".md": Format.markdown,
+    ".json": Format.json,
+    ".html": Format.html,
+    ".htm": Format.html,
+}
+
+
+def run(work: Callable[[], Awaitable[T]], interrupted: str = "no output written") -> T:
+    """Run a coroutine, mapping known errors to one line and an exit code."""
+    try:
+        return asyncio.run(work())  # type: ignore[arg-type]
+    except SummarizerError as exc:
+        stderr.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        stderr.print(f"[yellow]interrupted[/yellow]; {interrupted}")
+        raise typer.Exit(130) from None
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a usage error (one line) and return the exit to raise."""
+    stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def progress_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """Progress bars on stderr, one per stage; stdout stays for the result."""
+    bars = Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def choose_format(out: OutputTarget) -> Format:
+    if out.fmt is not None:
+        return out.fmt
+    if out.path is not None and out.path.suffix.lower() in _SUFFIX_FORMATS:
+        return _SUFFIX_FORMATS[out.path.suffix.lower()]
+    return Format.terminal if out.path is None and sys.stdout.isatty() else Format.markdown
+
+
+def check_output(out: OutputTarget) -> None:
+    """Refuse before any work is done, so nothing the user had is overwritten silently."""
+    path = out.path
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError(f"--output {path} is a directory")
+    if path.exists() and not out.force:
+        raise InputError(f"{path} already exists; pass --force to overwrite it")
+    if not path.parent.exists():
+        raise InputError(f"folder {path.parent} does not exist")
+
+
+def emit(summary: Summary, out: OutputTarget) -> None:
+    """Render ``summary`` as asked and write it to stdout or the output file."""
+    from summarizer.render import render, to_terminal
+
+    fmt = choose_format(out)
+    if fmt is Format.terminal and out.path is None:
+        to_terminal(summary, Console())
+        return
+    text = render(summary, fmt.value)
+    if out.path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    check_output(out)
+    try:
+        atomic_write_text(out.path, text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out.path}: {exc.strerror}") from exc
+    stderr.print(f"wrote {escape(str(out.path))}")
+
+
+def report_failures(summary: Summary) -> None:
+    for src in summary.sources:
+        if src.error:
+            stderr.print(
+                f"[yellow]skipped[/yellow] {escape(src.url)}: {escape(src.error)}",
+                highlight=False,
+            )
+
+
+def read_text(path: Path) -> str:
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path} not found") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path} is a directory") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
