@@ -292,3 +292,39 @@ async def test_compare_two_runs(tmp_path: Path) -> None:
 async def test_compare_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not an eval run folder"):
         compare(tmp_path, tmp_path)
+
+
+class OneWorkerPerJob:
+    """Another executor behind the same interface: a fresh worker context per job, jobs
+    in reverse order, as a process pool would open one per worker. The runner is unchanged."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+
+    async def run(self, task, jobs, on_result):  # type: ignore[no-untyped-def]
+        for job in reversed(list(jobs)):
+            async with task.open() as context:
+                self.opened += 1
+                on_result(job, await task.run(context, job))
+
+
+async def test_another_executor_gives_the_local_results(tmp_path: Path) -> None:
+    local = await run_eval(
+        SAMPLE, ["lead", "central"], settings(tmp_path), tmp_path / "local",
+        judge=overlap_judge, write_reports=False,
+    )  # fmt: skip
+    other = OneWorkerPerJob()
+    elsewhere = await run_eval(
+        SAMPLE, ["lead", "central"], settings(tmp_path), tmp_path / "other",
+        judge=overlap_judge, write_reports=False, executor=other,
+    )  # fmt: skip
+    assert other.opened == 2 * CASES
+
+    def key(run: object) -> list[tuple[str, str, dict[str, float | None]]]:
+        timeless = [  # wall seconds are the one figure two runs cannot share
+            (r.case_id, r.system, {k: v for k, v in r.metrics.items() if k != "seconds"})
+            for r in run.results  # type: ignore[attr-defined]
+        ]
+        return timeless
+
+    assert key(elsewhere) == key(local) and len(key(local)) == 2 * CASES

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from summarizer import __version__
 from summarizer.cache import atomic_write_text, make_key
 from summarizer.errors import InputError, NoUsableSourceError, OutputError, SummarizerError
 from summarizer.eval.dataset import EvalCase, case_sources, dataset_sha, load_dataset
+from summarizer.eval.executor import Executor, LocalExecutor, Task
 from summarizer.eval.judges import judge_name, llm_judge
 from summarizer.eval.metrics import ALCE_MAX_CITATIONS, Judge
 from summarizer.eval.records import (
@@ -163,6 +165,15 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
 
 
+@dataclass(frozen=True)
+class _Worker:
+    """What one worker shares across the jobs it runs."""
+
+    llm: LLM | None
+    judge: CountingJudge
+    sources: _SourceMemo
+
+
 class _SourceMemo:
     """Each case is ingested once and shared by all systems."""
 
@@ -286,13 +297,15 @@ async def run_eval(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     write_reports: bool = True,
+    executor: Executor | None = None,
 ) -> EvalRun:
     """Run ``systems`` on the dataset's first ``limit`` cases and write the run folder.
 
     ``llm``: the LLM for the pipeline systems and the default judge; opened with
     ``open_llm(settings)`` only when something still needs it. ``judge``: the
     citation judge (default: the verifier's LLM judge). ``concurrency``: how
-    many case × system pairs run at once (default ``settings.llm_concurrency``).
+    many case × system pairs run at once (default ``settings.llm_concurrency``) on
+    the default ``LocalExecutor``; ``executor`` runs them elsewhere.
     """
     cases = load_dataset(dataset_path, limit=limit)
     chosen = resolve_systems(systems)
@@ -318,40 +331,42 @@ async def run_eval(
             progress(name, finished[name], totals[name])
     logger.info("%d of %d case × system pairs to run", len(todo), len(cases) * len(chosen))
 
-    if todo:
+    @asynccontextmanager
+    async def open_worker() -> AsyncIterator[_Worker]:
+        nonlocal info
         async with AsyncExitStack() as stack:
+            model = llm
             needs_llm = judge is None or any(s.needs_llm for _, s in todo)
-            if needs_llm and llm is None:
+            if needs_llm and model is None:
                 from summarizer.llm import open_llm
 
-                llm = await stack.enter_async_context(open_llm(settings))
-            if llm is not None and info.model_name is None:
-                info = info.model_copy(update={"model_name": llm.model_name})
+                model = await stack.enter_async_context(open_llm(settings))
+            if model is not None and info.model_name is None:
+                info = info.model_copy(update={"model_name": model.model_name})
                 write_run_info(output_dir, info)
-            if judge is None:
-                assert llm is not None
-                judge = llm_judge(llm, settings)
-            shared_judge = CountingJudge(judge)
+            chosen_judge = judge
+            if chosen_judge is None:
+                assert model is not None
+                chosen_judge = llm_judge(model, settings)
             memo = _SourceMemo(settings, dataset_path.parent, transport)
             stack.callback(memo.close)
-            gate = asyncio.Semaphore(max(1, concurrency or settings.llm_concurrency))
+            yield _Worker(model, CountingJudge(chosen_judge), memo)
 
-            async def work(case: EvalCase, system: System) -> None:
-                async with gate:
-                    result = await _run_one(
-                        case, system, settings, llm, shared_judge, memo, max_citations
-                    )
-                store.append(result)
-                finished[system.name] += 1
-                if progress is not None:
-                    progress(system.name, finished[system.name], totals[system.name])
+    async def run_job(worker: _Worker, job: tuple[EvalCase, System]) -> CaseResult:
+        case, system = job
+        return await _run_one(
+            case, system, settings, worker.llm, worker.judge, worker.sources, max_citations
+        )
 
-            tasks = [asyncio.ensure_future(work(c, s)) for c, s in todo]
-            try:
-                await asyncio.gather(*tasks)
-            finally:
-                for task in tasks:
-                    task.cancel()
+    def finished_one(job: tuple[EvalCase, System], result: CaseResult) -> None:
+        system = job[1]
+        store.append(result)
+        finished[system.name] += 1
+        if progress is not None:
+            progress(system.name, finished[system.name], totals[system.name])
+
+    runner = executor or LocalExecutor(concurrency or settings.llm_concurrency)
+    await runner.run(Task(open_worker, run_job), todo, finished_one)
 
     wanted = {c.id for c in cases}
     names = [s.name for s in chosen]
