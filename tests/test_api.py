@@ -11,10 +11,17 @@ from support.openai_server import ScriptedOpenAI
 
 import summarizer
 from summarizer import Settings, Status, Summary, asummarize, summarize
+from summarizer.errors import ConfigError
 from summarizer.ingest import make_source
+from summarizer.llm import LLM
+from summarizer.pipeline import summarize_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(str(p) for p in (ROOT / "examples").glob("*.html"))
+SHORT_TEXTS = (
+    "The barrier closed for the first time on Sunday. Its gates shut in 38 minutes.",
+    "Storm Vela brought gusts of 130 km/h. About 40,000 homes lost power.",
+)
 
 
 def test_all_is_complete_and_importable() -> None:
@@ -98,3 +105,73 @@ def test_settings_read_only_documented_env_names(monkeypatch: pytest.MonkeyPatch
         "http://127.0.0.1:1/v1",
         "m",
     )
+
+
+def test_stage_costs_add_up_to_the_total_and_to_the_server(tmp_path: Path) -> None:
+    """Per-stage calls and tokens are counted per call, so they sum to the totals, and the
+    totals are what the endpoint actually served (repair runs: the draft has a bogus line)."""
+    with ScriptedOpenAI(fallback=AutoModel(bogus=True)) as server:
+        settings = _settings(server, tmp_path).with_overrides(cache=False)
+        brief = summarize(ARTICLES, settings=settings)
+        served = list(server.chat_requests())
+    stats = brief.stats
+    assert set(stats.stages) >= {"ingest", "draft", "verify", "repair"}
+    assert stats.stages["draft"].llm_calls == 1
+    assert stats.stages["verify"].llm_calls >= len(brief.sentences)
+    assert stats.stages["repair"].llm_calls >= 1, "the bogus sentence was re-judged or rewritten"
+    for field in ("llm_calls", "prompt_tokens", "completion_tokens", "cache_hits"):
+        assert getattr(stats, field) == sum(getattr(s, field) for s in stats.stages.values())
+    assert stats.llm_calls == len(served)
+    assert stats.prompt_tokens == 50 * len(served) and stats.completion_tokens == 20 * len(served)
+    assert all(stats.timings[name] == s.seconds for name, s in stats.stages.items())
+
+
+async def test_concurrent_briefs_on_one_client_are_billed_apart(tmp_path: Path) -> None:
+    """Two briefs sharing one client (as eval cases do) each count only their own calls."""
+    with ScriptedOpenAI(fallback=AutoModel()) as server:
+        settings = _settings(server, tmp_path).with_overrides(cache=False)
+        sources = [make_source(i, t, url=f"doc{i}") for i, t in enumerate(SHORT_TEXTS)]
+        async with LLM(settings) as llm:
+            one, two = await asyncio.gather(
+                summarize_sources(sources[:1], settings, llm),
+                summarize_sources(sources, settings, llm),
+            )
+            total = llm.stats.llm_calls
+    assert one.stats.llm_calls + two.stats.llm_calls == total == len(list(server.chat_requests()))
+    assert one.stats.stages["draft"].llm_calls == two.stats.stages["draft"].llm_calls == 1
+
+
+def test_draft_context_record_is_kept_in_the_result(tmp_path: Path) -> None:
+    with ScriptedOpenAI(fallback=AutoModel()) as server:
+        brief = summarize(
+            ARTICLES, settings=_settings(server, tmp_path), context_size=2100, max_tokens=300
+        )
+    assert brief.options["context_trimmed"] is True
+    shown, total = brief.options["passages_shown"], brief.options["passages_total"]
+    assert set(shown) == set(total) and sum(shown.values()) < sum(total.values())
+    assert brief.options["base_url"]  # the public options are there as well
+
+
+def test_unknown_option_names_are_refused_with_a_suggestion(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown setting 'target_sentence'.*'target_sentences'"):
+        summarize(["x.html"], target_sentence=4, home=tmp_path)
+    with pytest.raises(ConfigError, match="did you mean 'support_threshold'"):
+        Settings().with_overrides(suport_threshold=0.5)
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        Settings(colour="red")  # type: ignore[call-arg]
+
+
+def test_unknown_environment_names_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARIZER_TARGET_SENTENCE", "4")
+    with pytest.raises(ConfigError, match="SUMMARIZER_TARGET_SENTENCES"):
+        Settings()
+    monkeypatch.delenv("SUMMARIZER_TARGET_SENTENCE")
+    monkeypatch.setenv("SUMMARIZER_BASE_URL", "http://127.0.0.1:1/v1")
+    with pytest.raises(ConfigError, match="set OPENAI_BASE_URL"):
+        Settings()
+
+
+def test_fail_policy_needs_verification() -> None:
+    with pytest.raises(ConfigError, match="needs verification"):
+        Settings(verify=False, on_unsupported="fail")
+    assert Settings(on_unsupported="fail").verify is True

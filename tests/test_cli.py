@@ -62,6 +62,13 @@ def env(tmp_path: Path, model: tuple[ScriptedOpenAI, AutoModel]) -> dict[str, st
     return clean
 
 
+def test_unknown_environment_setting_exit_2(env: dict[str, str]) -> None:
+    result = run_cli("summarize", *ARTICLES, env={**env, "SUMMARIZER_TARGET_SENTENCE": "3"})
+    assert result.returncode == 2
+    assert "did you mean 'SUMMARIZER_TARGET_SENTENCES'" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
 def test_version() -> None:
     result = run_cli("--version", env=dict(os.environ))
     assert result.returncode == 0
@@ -156,6 +163,7 @@ def test_bad_sources_reported_others_used(env: dict[str, str], tmp_path: Path) -
         (("/nonexistent/file.html",), None, "none of the 1 sources could be used"),
         (("-i", "/nonexistent/list.txt"), None, "not found"),
         (("--format", "pdf", "x.html"), None, "pdf"),
+        (("--no-verify", "--on-unsupported", "fail", "x.html"), None, "needs verification"),
     ],
 )
 def test_bad_usage_exit_2(
@@ -219,7 +227,10 @@ def test_ctrl_c_leaves_no_partial_output(env: dict[str, str], tmp_path: Path) ->
     assert list(tmp_path.glob("brief*")) == [] and list(tmp_path.glob(".brief*")) == []
 
 
-def test_check_command_exit_codes(env: dict[str, str], tmp_path: Path) -> None:
+def test_check_command_exit_codes(
+    env: dict[str, str], model: tuple[ScriptedOpenAI, AutoModel], tmp_path: Path
+) -> None:
+    server, _ = model
     good = tmp_path / "good.md"
     good.write_text(
         "The barrier consists of nine steel gates that swing shut when the water rises. [0]\n"
@@ -230,9 +241,15 @@ def test_check_command_exit_codes(env: dict[str, str], tmp_path: Path) -> None:
     verdicts = json.loads(ok.stdout)["sentences"]
     assert verdicts[0]["status"] == "unsupported"
 
-    fixed = run_cli("check", str(good), harbor, "-f", "json", env=env)
+    served = len(list(server.chat_requests()))
+    fixed = run_cli("check", str(good), harbor, "--no-cache", "-f", "json", env=env)
     assert fixed.returncode == 0, fixed.stderr
-    assert json.loads(fixed.stdout)["sentences"][0]["status"] == "supported"
+    data = json.loads(fixed.stdout)
+    assert data["sentences"][0]["status"] == "supported"
+    # check reports the model calls it made itself, metered per call
+    made = len(list(server.chat_requests())) - served
+    assert data["stats"]["llm_calls"] == made >= 1
+    assert data["stats"]["stages"]["verify"]["llm_calls"] == made
 
     bad = tmp_path / "bad.md"
     bad.write_text("Nine gates were built. [0] Nobody was told about it.\nIt cost a lot. [7]\n")

@@ -18,7 +18,7 @@ from summarizer.eval.metrics import (
     supported_rate_before,
     uncited_rate,
 )
-from summarizer.models import RepairAttempt, Status, Summary, SummarySentence, Verdict
+from summarizer.models import RepairAction, RepairAttempt, Status, Summary, SummarySentence, Verdict
 from summarizer.text.lexical import coverage
 
 # --- ROUGE ---------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def _sentence(
     *,
     attempts: int = 0,
     original: str | None = None,
-    action: str = "recite",
+    action: RepairAction = RepairAction.RECITE,
 ) -> SummarySentence:
     verdict = Verdict(status=status)
     trail = [RepairAttempt(action=action, text=text, citations=cites, verdict=verdict)] * attempts
@@ -227,7 +227,7 @@ def test_rates_from_a_repaired_summary() -> None:
             _sentence("Seven.", [0], Status.REMOVED, attempts=1),  # dropped: not shown
             _sentence("Eight nine.", [], Status.UNCITED),
             # supported all along; repair only dropped a superfluous citation
-            _sentence("Ten eleven.", [2], Status.REPAIRED, attempts=1, action="trim"),
+            _sentence("Ten eleven.", [2], Status.REPAIRED, attempts=1, action=RepairAction.TRIM),
         ],
     )
     # shown: 4 sentences; supported or repaired: 3 -> 3/4

@@ -16,7 +16,7 @@ from functools import cache
 from pydantic import BaseModel, Field
 from rouge_score import rouge_scorer
 
-from summarizer.models import Status, Summary, SummarySentence
+from summarizer.models import RepairAction, Status, Summary, SummarySentence
 
 Judge = Callable[[str, list[str]], Awaitable[float]]
 """``await judge(claim, evidence_texts)`` → probability that the evidence entails the claim."""
@@ -179,20 +179,18 @@ def supported_rate(summary: Summary) -> float | None:
     return sum(1 for s in shown if s.verdict.status in _GOOD) / len(shown) if shown else 0.0
 
 
-TRIM = "trim"
-"""Repair action that only drops superfluous citations of an already supported sentence."""
-
-
 def originally_supported(sentence: SummarySentence) -> bool:
     """Was the draft sentence supported before repair touched it? Read from the trail.
 
     Repair only works on sentences that failed verification, except for trimming
-    superfluous citations of a supported one (action ``trim``). So: supported with
+    superfluous citations of a supported one (``RepairAction.TRIM``). So: supported with
     no trail, or repaired by trimming alone.
     """
     if not sentence.attempts:
         return sentence.verdict.status is Status.SUPPORTED
-    return sentence.verdict.status in _GOOD and all(a.action == TRIM for a in sentence.attempts)
+    return sentence.verdict.status in _GOOD and all(
+        a.action is RepairAction.TRIM for a in sentence.attempts
+    )
 
 
 def supported_rate_before(summary: Summary) -> float | None:

@@ -9,8 +9,9 @@ from fixtures.verify.oracle import Oracle, user_text
 from support.openai_server import ScriptedOpenAI, tool_name
 
 from summarizer.errors import VerificationFailed
+from summarizer.eval.metrics import originally_supported, supported_rate, supported_rate_before
 from summarizer.llm import LLM
-from summarizer.models import Source, Status, Summary, SummarySentence
+from summarizer.models import RepairAction, Source, Status, Summary, SummarySentence
 from summarizer.settings import Settings
 from summarizer.verify import verify_summary
 from summarizer.verify.repair import Rewrite, repair_summary
@@ -84,6 +85,22 @@ async def test_superfluous_citation_of_a_supported_sentence_is_dropped(
     assert first.citations == [0] and first.status is Status.REPAIRED
     assert first.original_citations == [0, 2]
     assert second == summary.sentences[1], "a sentence with nothing to fix is left alone"
+    assert [a.action for a in first.attempts] == [RepairAction.TRIM]
+
+
+async def test_eval_counts_a_trimmed_sentence_as_supported_before_repair(
+    sources: list[Source], llm: LLM, settings: Settings
+) -> None:
+    """The metric reads the trail that real repair writes (not one built by hand): a
+    supported sentence whose extra citation was trimmed was supported before repair,
+    one that needed re-citing was not."""
+    summary = await verified([(SUPPORTED, [0, 2]), (OTHER_SOURCE, [0])], sources, llm, settings)
+    repaired = await repair_summary(summary, llm, settings)
+    trimmed, recited = repaired.sentences
+    assert trimmed.status is Status.REPAIRED and recited.status is Status.REPAIRED
+    assert originally_supported(trimmed) and not originally_supported(recited)
+    assert supported_rate_before(repaired) == pytest.approx(1 / 2)
+    assert supported_rate(repaired) == 1.0
 
 
 async def test_unsupported_sentence_is_rewritten_from_evidence_then_verified(
