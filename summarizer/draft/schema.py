@@ -19,12 +19,7 @@ from pydantic import BaseModel, Field, ValidationInfo, create_model, field_valid
 
 from summarizer.draft.context import passage_id
 from summarizer.models import Source
-from summarizer.text.cited import (
-    check_sentence_text,
-    check_source_ids,
-    coerce_source_ids,
-    remove_markers,
-)
+from summarizer.text.cited import CitedSentence, remove_markers
 
 _PASSAGE_ID = re.compile(r"S?\s*(\d+)\s*\.\s*(\d+)", re.IGNORECASE)
 
@@ -37,10 +32,9 @@ def _sources(info: ValidationInfo) -> list[Source] | None:
     return list(sources) if isinstance(sources, list) else None
 
 
-class DraftSentence(BaseModel):
+class DraftSentence(CitedSentence):
     """One sentence of the brief and the sources that state it."""
 
-    text: str = Field(description="Exactly one sentence. No source numbers or brackets in it.")
     source_ids: list[int] = Field(
         description="Ids of the sources that state the facts of this sentence (at least one)."
     )
@@ -48,22 +42,10 @@ class DraftSentence(BaseModel):
         default_factory=list, description='IDs of the passages that state it, like "S0.2".'
     )
 
-    @field_validator("text")
     @classmethod
-    def _check_text(cls, value: str, info: ValidationInfo) -> str:
-        return check_sentence_text(value, info)
-
-    @field_validator("source_ids", mode="before")
-    @classmethod
-    def _coerce_ids(cls, value: Any) -> Any:
-        return coerce_source_ids(value)
-
-    @field_validator("source_ids")
-    @classmethod
-    def _check_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
+    def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
         sources = _sources(info)
-        valid = sorted(s.id for s in sources) if sources is not None else None
-        return check_source_ids(value, valid, "does not exist")
+        return sorted(s.id for s in sources) if sources is not None else None
 
     @field_validator("evidence", mode="before")
     @classmethod

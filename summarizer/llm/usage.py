@@ -56,13 +56,7 @@ class UsageMeter:
             entry.seconds = round(entry.seconds + time.perf_counter() - started, 4)
 
     def add(self, stage: str, call: Call) -> None:
-        entry = self._entry(stage)
-        if call.cached:
-            entry.cache_hits += 1
-            return
-        entry.llm_calls += 1
-        entry.prompt_tokens += call.prompt_tokens
-        entry.completion_tokens += call.completion_tokens
+        add_to(self._entry(stage), call)
 
     def stats(self) -> RunStats:
         """Totals (sums of the stages), seconds per stage, and the stages themselves."""
@@ -89,8 +83,8 @@ def record(call: Call) -> None:
         meter.add(stage, call)
 
 
-def add_to(stats: RunStats, call: Call) -> None:
-    """Add one call to a running total (the client's own ``LLM.stats``)."""
+def add_to(stats: RunStats | StageStats, call: Call) -> None:
+    """Add one call to a running count (a stage's, or the client's own ``LLM.stats``)."""
     if call.cached:
         stats.cache_hits += 1
         return

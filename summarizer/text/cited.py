@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import ValidationInfo
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from summarizer.text.sentences import count_sentences
 
@@ -101,3 +101,37 @@ def unique(ids: Iterable[int]) -> list[int]:
 def remove_markers(text: str) -> str:
     """``text`` without typed citation markers, whitespace normalised (for titles)."""
     return " ".join(_MARKER.sub(" ", text).split())
+
+
+class CitedSentence(BaseModel):
+    """Base of the response models that carry one cited sentence (draft items, rewrites).
+
+    Subclasses give ``source_ids`` its description and say which IDs are valid
+    (:meth:`valid_ids`, read from the validation context); the rules are the ones above.
+    """
+
+    text: str = Field(description="Exactly one sentence. No source numbers or brackets in it.")
+    source_ids: list[int]
+
+    many_sentences_fix: ClassVar[str] = ""  # "" = "put each sentence in its own item"
+    unknown_id: ClassVar[str] = "does not exist"
+
+    @classmethod
+    def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
+        """The IDs this sentence may cite (``None``: not known, not checked)."""
+        return None
+
+    @field_validator("text")
+    @classmethod
+    def _check_text(cls, value: str, info: ValidationInfo) -> str:
+        return check_sentence_text(value, info, fix=cls.many_sentences_fix)
+
+    @field_validator("source_ids", mode="before")
+    @classmethod
+    def _coerce_ids(cls, value: Any) -> Any:
+        return coerce_source_ids(value)
+
+    @field_validator("source_ids")
+    @classmethod
+    def _check_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        return check_source_ids(value, cls.valid_ids(info), cls.unknown_id)

@@ -28,9 +28,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo
 
 from summarizer.errors import LLMResponseError, VerificationFailed
 from summarizer.llm.seam import Model
@@ -45,7 +45,7 @@ from summarizer.models import (
 )
 from summarizer.prompts import Prompt, load_prompt
 from summarizer.settings import Settings
-from summarizer.text.cited import check_sentence_text, check_source_ids, coerce_source_ids
+from summarizer.text.cited import CitedSentence
 from summarizer.text.fences import defuse
 from summarizer.text.sentences import language_code
 from summarizer.verify.evidence import relevance, select_evidence
@@ -65,32 +65,21 @@ NEEDS_WORK = (Status.UNSUPPORTED, Status.UNCITED)
 
 
 # -- the rewrite's response model ------------------------------------------------------------------
-class Rewrite(BaseModel):
+class Rewrite(CitedSentence):
     """A corrected sentence and the sources that state it."""
 
-    text: str = Field(description="Exactly one sentence. No source numbers or brackets in it.")
     source_ids: list[int] = Field(
         description="Ids of the sources whose evidence states this sentence (at least one)."
     )
 
-    @field_validator("text")
-    @classmethod
-    def _check_text(cls, value: str, info: ValidationInfo) -> str:
-        return check_sentence_text(value, info, fix="write exactly one sentence")
+    many_sentences_fix: ClassVar[str] = "write exactly one sentence"
+    unknown_id: ClassVar[str] = "is not in the evidence"
 
-    @field_validator("source_ids", mode="before")
     @classmethod
-    def _coerce_ids(cls, value: Any) -> Any:
-        return coerce_source_ids(value)
-
-    @field_validator("source_ids")
-    @classmethod
-    def _check_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
+    def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
         context = info.context if isinstance(info.context, dict) else {}
         allowed = context.get("source_ids")
-        return check_source_ids(
-            value, allowed if isinstance(allowed, list) else None, "is not in the evidence"
-        )
+        return allowed if isinstance(allowed, list) else None
 
 
 def rewrite_prompts() -> list[Prompt]:
