@@ -16,8 +16,9 @@ particular, only ever handle ``SummarizerError``::
     │   └── LocalModelError             exit 3   model parts missing, checksum, server start
     ├── ConfigError                     exit 2   settings that cannot work together
     ├── PromptError                     exit 1   a template is missing or lacks a variable
-    ├── OutputError                     exit 1   result could not be written
-    └── VerificationFailed              exit 1   --on-unsupported fail / check found problems
+    ├── OutputError                     exit 4   result could not be written
+    └── VerificationFailed              exit 1   --on-unsupported fail / check found problems /
+                                                 nothing left to show (every sentence removed)
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class PromptError(SummarizerError):
 
 
 class OutputError(SummarizerError):
-    pass
+    exit_code = 4
 
 
 class VerificationFailed(SummarizerError):

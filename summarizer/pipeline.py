@@ -27,6 +27,7 @@ from summarizer.llm.seam import Model
 from summarizer.llm.usage import UsageMeter
 from summarizer.models import Source, Summary
 from summarizer.settings import Settings
+from summarizer.text.urls import redact_url
 from summarizer.verify import repair_summary, verify_summary
 
 logger = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ def _public_options(settings: Settings) -> dict[str, Any]:
         "support_threshold",
     )
     data = settings.model_dump(include=set(keep))
+    data["base_url"] = redact_url(settings.base_url)  # a key can travel in the URL
     return {k: v for k, v in data.items() if v is not None}
 
 

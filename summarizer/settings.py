@@ -17,8 +17,16 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from summarizer.errors import ConfigError
@@ -70,43 +78,52 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     model: str | None = Field(default=None, validation_alias=AliasChoices("SUMMARIZER_MODEL"))
     mode: LLMMode = "tools"
-    temperature: float = 0.0
-    max_tokens: int = 1024
-    llm_timeout: float = 120.0
-    llm_retries: int = Field(default=3, description="Transport retries (connect, 429, 5xx).")
-    reask_retries: int = Field(default=2, description="Re-asks after a validation error.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=1024, ge=16)
+    llm_timeout: float = Field(default=120.0, gt=0)
+    llm_retries: int = Field(default=3, ge=0, description="Transport retries (connect, 429, 5xx).")
+    reask_retries: int = Field(default=2, ge=0, description="Re-asks after a validation error.")
     retry_max_wait: float = Field(
-        default=8.0, description="Cap in seconds on one backoff wait between transport retries."
+        default=8.0,
+        ge=0,
+        description="Cap in seconds on one backoff wait between transport retries.",
     )
-    context_size: int = Field(default=8192, description="Model context window in tokens.")
-    llm_concurrency: int = 1
+    max_response_bytes: int = Field(
+        default=4_000_000, ge=10_000, description="Cap on one model response body."
+    )
+    context_size: int = Field(default=8192, ge=512, description="Model context window in tokens.")
+    llm_concurrency: int = Field(default=1, ge=1, le=64)
 
     # --- embedded local model ---------------------------------------------------
-    local_threads: int | None = None
-    local_startup_timeout: float = 180.0
+    local_threads: int | None = Field(default=None, ge=1)
+    local_startup_timeout: float = Field(default=180.0, gt=0)
     local_timeout: float = Field(
         default=900.0,
+        gt=0,
         description="Per-request timeout against the embedded server: it cannot cancel an "
         "abandoned request, so a short timeout plus retry only queues the work twice.",
     )
 
     # --- fetching -----------------------------------------------------------------
-    fetch_concurrency: int = 16
-    per_host_concurrency: int = 2
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    total_timeout: float = 60.0
-    max_redirects: int = 5
-    max_bytes: int = 5_000_000
-    fetch_retries: int = 3
+    fetch_concurrency: int = Field(default=16, ge=1, le=256)
+    per_host_concurrency: int = Field(default=2, ge=1, le=64)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    total_timeout: float = Field(default=60.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=30)
+    max_bytes: int = Field(default=5_000_000, ge=1024)
+    fetch_retries: int = Field(default=3, ge=0, le=10)
+    extract_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one page's extraction may take before it fails."
+    )
     user_agent: str = "summarizer/0.1 (+https://pypi.org/project/summarizer; news brief bot)"
     allow_private: bool = Field(
         default=False, description="Allow URLs resolving to private/loopback/link-local addresses."
     )
 
     # --- drafting -------------------------------------------------------------------
-    target_sentences: int = 6
-    target_words: int | None = None
+    target_sentences: int = Field(default=6, ge=1, le=50)
+    target_words: int | None = Field(default=None, ge=1, le=5000)
     focus: str | None = None
     language: str = "English"
 
@@ -135,7 +152,7 @@ class Settings(BaseSettings):
     evidence_per_source: int = Field(
         default=1, ge=1, description="Passages of each cited source shown to the judge."
     )
-    repair_rounds: int = 2
+    repair_rounds: int = Field(default=2, ge=0, le=10)
     evidence_neighbours: int = Field(
         default=0, ge=0, description="Passages before each evidence passage shown for context."
     )
@@ -175,6 +192,30 @@ class Settings(BaseSettings):
 
     def api_key_value(self) -> str:
         return self.api_key.get_secret_value() if self.api_key else "sk-no-key-required"
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        """An endpoint must be an http(s) URL with a host: refused now, not after retries."""
+        if value is None or not value.strip():
+            return None
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError as exc:
+            raise ValueError(f"malformed URL ({exc})") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// URL with a host, e.g. http://localhost:8080/v1"
+            )
+        return value.strip()
+
+    @field_validator("home")
+    @classmethod
+    def _check_home(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} exists and is not a folder")
+        return value
 
     @model_validator(mode="after")
     def _policy_needs_verification(self) -> Self:

@@ -21,6 +21,7 @@ from support.openai_server import (
     text_reply,
     tool_reply,
 )
+from support.pages import PageServer, Resp, Route
 
 from summarizer.errors import BackendUnavailableError, ConfigError, LLMResponseError
 from summarizer.llm import LLM
@@ -315,12 +316,45 @@ async def test_never_ending_response_ends_in_an_error(
     server: ScriptedOpenAI, tmp_path: Path
 ) -> None:
     """A server that trickles bytes forever defeats httpx's read timeout, not ours."""
-    settings = make_settings(tmp_path, server.base_url, llm_timeout=0.5, llm_retries=1)
+    settings = make_settings(
+        tmp_path,
+        server.base_url,
+        llm_timeout=0.5,
+        llm_retries=1,
+        max_response_bytes=2 * 10**9,  # past the declared length: the deadline must end it
+    )
     server.script(Reply(trickle=True), Reply(trickle=True))
     async with LLM(settings) as llm:
         with pytest.raises(BackendUnavailableError, match="no complete response within"):
             await asyncio.wait_for(llm.structured(Answer, MESSAGES, prompts=PROMPTS), 60)
     assert len(chat(server)) == 2
+
+
+async def test_endless_response_body_is_capped(tmp_path: Path) -> None:
+    """An endpoint streaming a body without end is refused after the cap, without retries
+    and without reading it all into memory."""
+    with PageServer() as endpoint:
+        endless = Resp(
+            body=b'{"id": "x", "choices": [', content_type="application/json", stream_bytes=10**10
+        )
+        endpoint.add("/v1/chat/completions", Route([endless]))
+        settings = make_settings(tmp_path, endpoint.url("/v1"), max_response_bytes=100_000)
+        async with LLM(settings) as llm:
+            with pytest.raises(BackendUnavailableError, match="larger than 100000 bytes"):
+                await asyncio.wait_for(llm.structured(Answer, MESSAGES, prompts=PROMPTS), 60)
+        assert endpoint.hits["/v1/chat/completions"] == 1, "not retried"
+        assert endpoint.bytes_sent["/v1/chat/completions"] < 50_000_000
+
+
+async def test_declared_oversized_response_is_refused_unread(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    server.script(Reply(trickle=True))  # announces Content-Length: 10**9
+    settings = make_settings(tmp_path, server.base_url, max_response_bytes=100_000)
+    async with LLM(settings) as llm:
+        with pytest.raises(BackendUnavailableError, match="larger than 100000 bytes"):
+            await asyncio.wait_for(llm.structured(Answer, MESSAGES, prompts=PROMPTS), 60)
+    assert len(chat(server)) == 1
 
 
 async def test_truncated_body_is_a_transport_retry(server: ScriptedOpenAI, tmp_path: Path) -> None:

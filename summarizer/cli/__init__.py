@@ -125,6 +125,11 @@ def summarize(
             summary = await asummarize(inputs, settings=settings, progress=progress)
         report_failures(summary)
         emit(summary, out)
+        if summary.sentences and not summary.shown_sentences:
+            raise VerificationFailed(
+                f"all {len(summary.sentences)} sentences were removed as unsupported; "
+                "nothing is left to show"
+            )
         return summary
 
     run(work)

@@ -30,6 +30,7 @@ from summarizer.cache import atomic_write_text
 from summarizer.cli.options import Format, OutputTarget
 from summarizer.errors import InputError, OutputError, SummarizerError
 from summarizer.models import Summary
+from summarizer.text.clean import one_line
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ def run(work: Callable[[], Awaitable[T]], interrupted: str = "no output written"
     try:
         return asyncio.run(work())  # type: ignore[arg-type]
     except SummarizerError as exc:
-        stderr.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False)  # sanitised
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         stderr.print(f"[yellow]interrupted[/yellow]; {interrupted}")
@@ -119,19 +120,18 @@ def emit(summary: Summary, out: OutputTarget) -> None:
         return
     check_output(out)
     try:
-        atomic_write_text(out.path, text)
+        atomic_write_text(out.path, text, public=True)
     except OSError as exc:
         raise OutputError(f"cannot write {out.path}: {exc.strerror}") from exc
     stderr.print(f"wrote {escape(str(out.path))}")
 
 
 def report_failures(summary: Summary) -> None:
+    """One "skipped" line per failed source; list entries are user input, shown inert."""
     for src in summary.sources:
         if src.error:
-            stderr.print(
-                f"[yellow]skipped[/yellow] {escape(src.url)}: {escape(src.error)}",
-                highlight=False,
-            )
+            what, why = escape(one_line(src.url)), escape(one_line(src.error))
+            stderr.print(f"[yellow]skipped[/yellow] {what}: {why}", highlight=False)
 
 
 def read_text(path: Path) -> str:

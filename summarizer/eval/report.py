@@ -235,8 +235,8 @@ def write_reports(run: EvalRun) -> None:
 
     folder = run.output_dir
     try:
-        atomic_write_text(folder / SUMMARY_FILE, dump_json(summary_data(run)))
-        atomic_write_text(folder / REPORT_FILE, report_markdown(run))
+        atomic_write_text(folder / SUMMARY_FILE, dump_json(summary_data(run)), public=True)
+        atomic_write_text(folder / REPORT_FILE, report_markdown(run), public=True)
     except OSError as exc:
         raise OutputError(f"cannot write the report into {folder}: {exc.strerror}") from exc
     write_plots(run)

@@ -64,7 +64,8 @@ OPERATIONAL_SETTINGS = frozenset(
         "api_key", "home", "cache", "llm_timeout", "llm_retries", "retry_max_wait",
         "llm_concurrency", "local_threads", "local_startup_timeout", "fetch_concurrency",
         "per_host_concurrency", "connect_timeout", "read_timeout", "total_timeout",
-        "max_redirects", "fetch_retries", "user_agent", "allow_private",
+        "max_redirects", "fetch_retries", "user_agent", "allow_private", "max_response_bytes",
+        "extract_timeout",
         "verify",  # set per system (full / draft)
     }
 )  # fmt: skip
@@ -276,7 +277,9 @@ def _check_resumable(output_dir: Path, info: RunInfo) -> RunInfo:
 
 def write_run_info(output_dir: Path, info: RunInfo) -> None:
     try:
-        atomic_write_text(output_dir / RUN_FILE, dump_json(info.model_dump(mode="json")))
+        atomic_write_text(
+            output_dir / RUN_FILE, dump_json(info.model_dump(mode="json")), public=True
+        )
     except OSError as exc:
         raise OutputError(f"cannot write {output_dir / RUN_FILE}: {exc.strerror}") from exc
 

@@ -11,13 +11,16 @@ reported as failures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
-from summarizer.errors import InputError, NoUsableSourceError, SourceError
+from summarizer.errors import ExtractionError, InputError, NoUsableSourceError, SourceError
 from summarizer.ingest.extract import Extracted, Page, extract_page
 from summarizer.ingest.fetch import Fetcher
 from summarizer.ingest.inputs import (
@@ -30,8 +33,9 @@ from summarizer.ingest.inputs import (
 from summarizer.ingest.segment import segment
 from summarizer.models import Passage, Source
 from summarizer.settings import Settings
+from summarizer.text.clean import one_line
 from summarizer.text.sentences import passage_spans
-from summarizer.text.urls import normalize_url
+from summarizer.text.urls import normalize_url, without_credentials
 
 __all__ = [
     "collect_inputs",
@@ -43,6 +47,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Progress = Callable[[str, int, int], None]
 _REASONS_IN_ERROR = 3
@@ -88,6 +94,47 @@ def _process(page: Page) -> tuple[Extracted, list[tuple[int, int]]]:
     return extracted, passage_spans(extracted.text)
 
 
+async def _extract(page: Page, settings: Settings) -> tuple[Extracted, list[tuple[int, int]]]:
+    """``_process`` in a daemon thread under ``settings.extract_timeout``.
+
+    The patterns are linear, but the budget is the backstop for whatever a parser
+    does with hostile input: the source fails with a reason and the others go on.
+    A daemon thread, not the default executor, so neither Ctrl-C nor the end of
+    the run waits for a parse that never finishes.
+    """
+    try:
+        async with asyncio.timeout(settings.extract_timeout):
+            return await in_daemon_thread(_process, page)
+    except TimeoutError as exc:
+        raise ExtractionError(
+            f"extraction took longer than {settings.extract_timeout:g}s; skipped"
+        ) from exc
+
+
+def in_daemon_thread(fn: Callable[[Page], T], arg: Page) -> asyncio.Future[T]:
+    """Run ``fn(arg)`` in a new daemon thread; the future resolves on this loop."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(setter: Callable[[], None]) -> None:
+        if not future.done():
+            setter()
+
+    def target() -> None:
+        try:
+            result = fn(arg)
+        except BaseException as exc:  # handed to the awaiting coroutine
+            error = exc
+            call = lambda: deliver(lambda: future.set_exception(error))  # noqa: E731
+        else:
+            call = lambda: deliver(lambda: future.set_result(result))  # noqa: E731
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(call)
+
+    threading.Thread(target=target, name="summarizer-extract", daemon=True).start()
+    return future
+
+
 def _fingerprint(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -126,14 +173,15 @@ async def ingest(
                 else:
                     page = await asyncio.to_thread(load_file, item.raw, settings.max_bytes)
                 async with extract_slot:
-                    outcome.extracted, outcome.spans = await asyncio.to_thread(_process, page)
+                    outcome.extracted, outcome.spans = await _extract(page, settings)
             except SourceError as exc:
                 outcome.error = exc.reason
             except Exception as exc:  # a bug in a parser must cost one source, not the run
-                logger.warning("unexpected error on %s", item.raw, exc_info=True)
+                logger.warning("unexpected error on %s", _shown(item.raw), exc_info=True)
                 outcome.error = f"unexpected error ({type(exc).__name__}: {exc})"
             if outcome.error:
-                logger.warning("source %s failed: %s", item.raw, outcome.error)
+                # Reported once, by the caller (Source.error; the CLI's "skipped" line).
+                logger.info("source %s failed: %s", _shown(item.raw), outcome.error)
             done += 1
             if progress is not None:
                 progress(item.raw, done, total)
@@ -150,13 +198,19 @@ async def ingest(
             continue
         fingerprint = _fingerprint(outcome.extracted.text)
         if fingerprint in seen_text:
-            logger.info("skipping %s: same text as %s", outcome.item.raw, seen_text[fingerprint])
+            logger.info(
+                "skipping %s: same text as %s",
+                _shown(outcome.item.raw),
+                _shown(seen_text[fingerprint]),
+            )
             continue
         seen_text[fingerprint] = outcome.item.raw
         usable.append(outcome)
 
     if not usable:
-        reasons = "; ".join(f"{o.item.raw}: {o.error}" for o in failed[:_REASONS_IN_ERROR])
+        reasons = "; ".join(
+            f"{without_credentials(o.item.raw)}: {o.error}" for o in failed[:_REASONS_IN_ERROR]
+        )
         more = (
             f" (and {len(failed) - _REASONS_IN_ERROR} more)"
             if len(failed) > _REASONS_IN_ERROR
@@ -171,8 +225,8 @@ async def ingest(
         sources.append(
             Source(
                 id=source_id,
-                url=outcome.item.raw,
-                final_url=outcome.final_url,
+                url=without_credentials(outcome.item.raw),
+                final_url=without_credentials(outcome.final_url) if outcome.final_url else None,
                 title=extracted.title,
                 outlet=extracted.outlet,
                 published=extracted.published,
@@ -182,6 +236,17 @@ async def ingest(
             )
         )
     for offset, outcome in enumerate(failed):
-        sources.append(Source(id=len(usable) + offset, url=outcome.item.raw, error=outcome.error))
+        sources.append(
+            Source(
+                id=len(usable) + offset,
+                url=without_credentials(outcome.item.raw),
+                error=outcome.error,
+            )
+        )
     logger.info("ingest: %d usable, %d failed of %d inputs", len(usable), len(failed), total)
     return sources
+
+
+def _shown(raw: str) -> str:
+    """A list entry as it may appear in a log line: one line, no controls, no credentials."""
+    return one_line(without_credentials(raw))

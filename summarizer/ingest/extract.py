@@ -258,12 +258,32 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     )
 
 
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# Every pattern here runs on untrusted text and is linear in its length: bracket and
+# parenthesis runs exclude their own delimiters, so no start position rescans the rest
+# of the text (the earlier `\[([^\]]+)\]` was quadratic on "[[[[..."), and headings
+# are parsed by hand (a lazy group before `\s*#*\s*$` was cubic on a long first line).
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
-_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_LINK_TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # one level of parentheses: wiki/Foo_(bar)
+_MD_IMAGE_RE = re.compile(rf"!\[[^\[\]\n]*\]{_LINK_TARGET}")
+_MD_LINK_RE = re.compile(rf"\[([^\[\]\n]+)\]{_LINK_TARGET}")
 _MD_EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1")
 _MAX_TITLE_CHARS = 200
+
+
+def _heading(line: str) -> str | None:
+    """The text of an ATX heading line (``## Title ##`` → ``Title``), else ``None``."""
+    body = line.lstrip()
+    if len(line) - len(body) > 3:
+        return None
+    level = len(body) - len(body.lstrip("#"))
+    if not 1 <= level <= 6:
+        return None
+    rest = body[level:]
+    if rest and not rest[0].isspace():
+        return None
+    if not rest:
+        return None
+    return rest.strip().rstrip("#").rstrip()
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -284,8 +304,8 @@ def _strip_markdown(text: str) -> str:
     text = _MD_EMPHASIS_RE.sub(r"\2", text)
     lines = []
     for line in text.splitlines():
-        heading = _HEADING_RE.match(line)
-        lines.append(heading.group(1) if heading else line)
+        heading = _heading(line)
+        lines.append(heading if heading is not None else line)
     return "\n".join(lines)
 
 
@@ -302,10 +322,10 @@ def extract_plain(text: str, *, markdown: bool = False) -> Extracted:
     if first is None:
         raise ExtractionError(NO_TEXT)
     title_line = lines[first].strip()
-    heading = _HEADING_RE.match(title_line)
-    title: str | None = heading.group(1) if heading else title_line
+    heading = _heading(title_line)
+    title: str | None = heading if heading is not None else title_line
     rest = lines[first + 1 :]
-    if not heading and (fields.get("title") or len(title_line) > _MAX_TITLE_CHARS):
+    if heading is None and (fields.get("title") or len(title_line) > _MAX_TITLE_CHARS):
         title, rest = None, lines[first:]
     body = "\n".join(rest)
     if markdown:

@@ -44,7 +44,7 @@ from summarizer.ingest.extract import (
 from summarizer.ingest.netsafety import check_host
 from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
-from summarizer.text.urls import normalize_url
+from summarizer.text.urls import normalize_url, without_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -221,18 +221,23 @@ class Fetcher:
     async def fetch(self, url: str) -> Page:
         """The page at ``url`` (from the cache when present); ``FetchError`` on any failure.
 
-        A cache hit skips the network entirely, including the address check: the
-        page was vetted when it was fetched. Entries do not expire; ``--no-cache``
-        (``settings.cache=False``) refetches.
+        The address guard applies to a cache hit too: the URL asked for and the
+        cached page's final URL are checked under *this* run's policy, so a page
+        cached by a run with ``--allow-private`` is not served to one without it.
+        Entries do not expire; ``--no-cache`` (``settings.cache=False``) refetches.
         """
         parsed = parse_url(url)
         key = make_key(_CACHE_VERSION, normalize_url(str(parsed)))
         cached = self._cache.get(key)
         if isinstance(cached, dict) and isinstance(cached.get("text"), str):
+            final_url = str(cached.get("final_url") or url)
+            await self._check(parsed)
+            if final_url != str(parsed):
+                await self._check(parse_url(final_url))
             logger.debug("page cache hit for %s", url)
             return Page(
                 url=url,
-                final_url=str(cached.get("final_url") or url),
+                final_url=final_url,
                 content_type=str(cached.get("content_type") or "text/html"),
                 text=cached["text"],
                 from_cache=True,
@@ -242,7 +247,11 @@ class Fetcher:
         logger.debug("fetched %s in %.2fs", url, time.perf_counter() - started)
         self._cache.set(
             key,
-            {"final_url": page.final_url, "content_type": page.content_type, "text": page.text},
+            {
+                "final_url": without_credentials(page.final_url),
+                "content_type": page.content_type,
+                "text": page.text,
+            },
         )
         return page
 
@@ -281,6 +290,15 @@ class Fetcher:
             raise FetchError(f"{exc.reason}{suffix}") from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
 
+    async def _check(self, url: httpx.URL) -> None:
+        """The network policy for ``url``'s host (``FetchError`` when it is refused)."""
+        await check_host(
+            url.host,
+            url.port or (443 if url.scheme == "https" else 80),
+            allow_private=self.settings.allow_private,
+            timeout=self.settings.connect_timeout,
+        )
+
     async def _attempt(self, url: httpx.URL) -> Page | _Redirect:
         """One request, inside the host and global slots and the overall deadline.
 
@@ -290,12 +308,7 @@ class Fetcher:
         """
         s = self.settings
         async with self._host_slot(url.host), self._global:
-            await check_host(
-                url.host,
-                url.port or (443 if url.scheme == "https" else 80),
-                allow_private=s.allow_private,
-                timeout=s.connect_timeout,
-            )
+            await self._check(url)
             try:
                 async with asyncio.timeout(s.total_timeout):
                     request = self.client.build_request("GET", url)

@@ -121,7 +121,7 @@ def classify(raw: str) -> Input:
         return Input(raw, InputKind.URL, normalize_url(raw))
     try:
         key = str(Path(raw).expanduser().resolve())
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the name
         key = raw
     return Input(raw, InputKind.FILE, key)
 
@@ -166,6 +166,8 @@ def load_file(raw: str, max_bytes: int) -> Page:
     Blocking: call it in a worker thread. Non-regular files (FIFOs, devices) are
     refused before opening, because opening a FIFO with no writer blocks forever.
     """
+    if "\x00" in raw:
+        raise SourceError("invalid file name (it contains a NUL byte)")
     path = Path(raw).expanduser()
     try:
         info = path.stat()

@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
@@ -122,6 +122,11 @@ class LLM:
         timeout = httpx.Timeout(
             settings.llm_timeout, connect=min(CONNECT_TIMEOUT, settings.llm_timeout)
         )
+        if http_client is None:  # ours: every response body is capped (an endless one is refused)
+            http_client = httpx.AsyncClient(
+                transport=CappedTransport(httpx.AsyncHTTPTransport(), settings.max_response_bytes),
+                timeout=timeout,
+            )
         # openai 3.x is typed against httpx2 but accepts httpx 0.28 clients/timeouts.
         self._client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -317,6 +322,12 @@ class LLM:
         except (openai.APITimeoutError, TimeoutError) as exc:
             raise _Transient(f"no complete response within {self.settings.llm_timeout:g}s") from exc
         except openai.APIConnectionError as exc:
+            if _too_large(exc):
+                raise BackendUnavailableError(
+                    self._unavailable(
+                        f"response larger than {self.settings.max_response_bytes} bytes"
+                    )
+                ) from exc
             raise _Transient(f"cannot connect ({root_reason(exc)})") from exc
         except openai.APIStatusError as exc:
             status = exc.status_code
@@ -345,7 +356,7 @@ class LLM:
         wait = state.next_action.sleep if state.next_action else 0.0
         logger.warning(
             "LLM request failed (%s); retry %d/%d in %.1fs",
-            exc,
+            self._scrub(str(exc)),  # servers sometimes echo the Authorization header
             state.attempt_number,
             self.settings.llm_retries,
             wait,
@@ -380,6 +391,62 @@ class LLM:
 
 
 # -- module helpers ----------------------------------------------------------------------------
+class ResponseTooLarge(Exception):
+    """A response body went past ``settings.max_response_bytes``."""
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        total = 0
+        async for chunk in self._inner:
+            total += len(chunk)
+            if total > self._limit:
+                raise ResponseTooLarge(f"more than {self._limit} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class CappedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that stops reading a response body after ``limit`` bytes.
+
+    openai reads whole bodies into memory; a broken or hostile endpoint that
+    streams without end would otherwise take all of it.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._limit:
+            await response.aclose()
+            raise ResponseTooLarge(f"declared {declared} bytes")
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        response.stream = _CappedStream(stream, self._limit)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _too_large(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ResponseTooLarge):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _bind_context(model: type[T], context: dict[str, Any] | None) -> type[T]:
     """A subclass of ``model`` whose JSON validation always sees ``context``.
 

@@ -24,6 +24,7 @@ from summarizer.text.urls import redact_url
 logger = logging.getLogger(__name__)
 
 ENDPOINT_TIMEOUT = 5.0
+CHAT_TIMEOUT = 30.0  # one generated token; a cold local model may need a few seconds
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,42 @@ async def _endpoint_checks(
             checks.append(
                 DoctorCheck("model", False, f"{model} is not among the models {shown} lists")
             )
+    chosen = model or (ids[0] if ids else "default")
+    checks.append(await _chat_check(base_url, headers, chosen, transport, api_key))
     return checks
+
+
+async def _chat_check(
+    base_url: str,
+    headers: dict[str, str],
+    model: str,
+    transport: httpx.AsyncBaseTransport | None,
+    api_key: str | None,
+) -> DoctorCheck:
+    """One chat completion of one token: a server can list models and still hang on chat."""
+    shown = redact_url(base_url)
+    body = {"model": model, "messages": [{"role": "user", "content": "Say yes."}], "max_tokens": 1}
+    started = time.monotonic()
+    try:
+        async with httpx.AsyncClient(timeout=CHAT_TIMEOUT, transport=transport) as client:
+            response = await client.post(
+                f"{base_url.rstrip('/')}/chat/completions", headers=headers, json=body
+            )
+    except httpx.TimeoutException:
+        return DoctorCheck("chat", False, f"no chat answer within {CHAT_TIMEOUT:.0f}s")
+    except httpx.HTTPError as exc:
+        reason = _scrub(str(exc) or type(exc).__name__, api_key)
+        return DoctorCheck("chat", False, f"chat request to {shown} failed: {reason}")
+    if response.status_code != 200:
+        return DoctorCheck("chat", False, f"chat completion answered HTTP {response.status_code}")
+    try:
+        choices = response.json().get("choices")
+    except (ValueError, AttributeError):
+        choices = None
+    if not choices:
+        return DoctorCheck("chat", False, "chat completion answer is not a chat completion")
+    elapsed_ms = (time.monotonic() - started) * 1000
+    return DoctorCheck("chat", True, f"one-token completion in {elapsed_ms:.0f} ms")
 
 
 def _model_ids(response: httpx.Response) -> list[str]:

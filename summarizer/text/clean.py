@@ -25,6 +25,8 @@ _ANSI_RE = re.compile(
 # CSI), and bidi embeddings/overrides/isolates that reorder what is displayed.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACE_RE = re.compile(r"[\s\u2028\u2029]+")
+# Lone surrogates (a file name that is not valid UTF-8) cannot be written to a UTF-8 stream.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 # CommonMark lets a backslash escape any ASCII punctuation character.
 MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -44,7 +46,7 @@ def strip_controls(text: str) -> str:
     """
     text = _ANSI_RE.sub("", text)
     text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return _CONTROL_RE.sub("", text)
+    return _SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))
 
 
 def escape_sequence_end(text: str, pos: int) -> int:

@@ -79,3 +79,18 @@ def redact_url(url: str | None) -> str | None:
             [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*"
         )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def without_credentials(url: str) -> str:
+    """An http(s) URL with any ``user:password@`` removed; anything else unchanged.
+
+    What a source URL becomes before it is shown, stored in a result or cached:
+    the credentials were for fetching, not for the reader.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https") or "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

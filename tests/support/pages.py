@@ -150,6 +150,11 @@ class PageServer:
                 except OSError:  # the client hung up: expected when it stops reading early
                     self.close_connection = True
 
+            def do_POST(self) -> None:  # as GET, after reading the request body (an API call)
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                self.do_GET()
+
             def _count(self, path: str, n: int) -> None:
                 with server._lock:
                     server.bytes_sent[path] += n
