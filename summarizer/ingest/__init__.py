@@ -35,7 +35,7 @@ from summarizer.models import Passage, Source
 from summarizer.settings import Settings
 from summarizer.text.clean import one_line
 from summarizer.text.sentences import passage_spans
-from summarizer.text.urls import normalize_url, without_credentials
+from summarizer.text.urls import displayable, normalize_url, without_credentials
 
 __all__ = [
     "collect_inputs",
@@ -208,9 +208,7 @@ async def ingest(
         usable.append(outcome)
 
     if not usable:
-        reasons = "; ".join(
-            f"{without_credentials(o.item.raw)}: {o.error}" for o in failed[:_REASONS_IN_ERROR]
-        )
+        reasons = "; ".join(f"{_shown(o.item.raw)}: {o.error}" for o in failed[:_REASONS_IN_ERROR])
         more = (
             f" (and {len(failed) - _REASONS_IN_ERROR} more)"
             if len(failed) > _REASONS_IN_ERROR
@@ -225,7 +223,7 @@ async def ingest(
         sources.append(
             Source(
                 id=source_id,
-                url=without_credentials(outcome.item.raw),
+                url=displayable(without_credentials(outcome.item.raw)),
                 final_url=without_credentials(outcome.final_url) if outcome.final_url else None,
                 title=extracted.title,
                 outlet=extracted.outlet,
@@ -239,7 +237,7 @@ async def ingest(
         sources.append(
             Source(
                 id=len(usable) + offset,
-                url=without_credentials(outcome.item.raw),
+                url=displayable(without_credentials(outcome.item.raw)),
                 error=outcome.error,
             )
         )
@@ -249,4 +247,4 @@ async def ingest(
 
 def _shown(raw: str) -> str:
     """A list entry as it may appear in a log line: one line, no controls, no credentials."""
-    return one_line(without_credentials(raw))
+    return one_line(displayable(without_credentials(raw)))

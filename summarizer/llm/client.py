@@ -475,7 +475,7 @@ def _digest(context: dict[str, Any] | None) -> str | None:
     if not context:
         return None
     blob = json.dumps(context, sort_keys=True, default=_jsonable, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:

@@ -56,7 +56,11 @@ async def diagnose(
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     checks = [DoctorCheck("backend", True, f"configured endpoint {redact_url(settings.base_url)}")]
     checks += await _endpoint_checks(
-        settings.base_url, api_key=api_key, model=settings.model, transport=transport
+        settings.base_url,
+        api_key=api_key,
+        model=settings.model,
+        transport=transport,
+        chat_timeout=min(CHAT_TIMEOUT, settings.llm_timeout),
     )
     # Last line of defence: whatever a server or library echoed, the key is not shown.
     return [DoctorCheck(c.name, c.ok, _scrub(c.detail, api_key)) for c in checks]
@@ -69,6 +73,7 @@ async def _endpoint_checks(
     model: str | None,
     transport: httpx.AsyncBaseTransport | None = None,
     name: str = "endpoint",
+    chat_timeout: float = CHAT_TIMEOUT,
 ) -> list[DoctorCheck]:
     """GET {base_url}/models with the key; report reachability, auth and the model list."""
     shown = redact_url(base_url)
@@ -105,7 +110,7 @@ async def _endpoint_checks(
                 DoctorCheck("model", False, f"{model} is not among the models {shown} lists")
             )
     chosen = model or (ids[0] if ids else "default")
-    checks.append(await _chat_check(base_url, headers, chosen, transport, api_key))
+    checks.append(await _chat_check(base_url, headers, chosen, transport, api_key, chat_timeout))
     return checks
 
 
@@ -115,18 +120,19 @@ async def _chat_check(
     model: str,
     transport: httpx.AsyncBaseTransport | None,
     api_key: str | None,
+    timeout: float,
 ) -> DoctorCheck:
     """One chat completion of one token: a server can list models and still hang on chat."""
     shown = redact_url(base_url)
     body = {"model": model, "messages": [{"role": "user", "content": "Say yes."}], "max_tokens": 1}
     started = time.monotonic()
     try:
-        async with httpx.AsyncClient(timeout=CHAT_TIMEOUT, transport=transport) as client:
+        async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
             response = await client.post(
                 f"{base_url.rstrip('/')}/chat/completions", headers=headers, json=body
             )
     except httpx.TimeoutException:
-        return DoctorCheck("chat", False, f"no chat answer within {CHAT_TIMEOUT:.0f}s")
+        return DoctorCheck("chat", False, f"no chat answer within {timeout:g}s")
     except httpx.HTTPError as exc:
         reason = _scrub(str(exc) or type(exc).__name__, api_key)
         return DoctorCheck("chat", False, f"chat request to {shown} failed: {reason}")

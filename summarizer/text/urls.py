@@ -81,6 +81,12 @@ def redact_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def displayable(name: str) -> str:
+    """A file name or URL as valid text: bytes that were not UTF-8 (kept by the OS as
+    lone surrogates) become U+FFFD, so the name can be hashed, stored and printed."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def without_credentials(url: str) -> str:
     """An http(s) URL with any ``user:password@`` removed; anything else unchanged.
 

@@ -131,6 +131,11 @@ class ScriptedOpenAI:
         with self._lock:
             self._queue.extend(replies)
 
+    def clear(self) -> None:
+        """Drop scripted replies not used yet (the fallback answers again)."""
+        with self._lock:
+            self._queue.clear()
+
     @property
     def pending(self) -> int:
         return len(self._queue)
