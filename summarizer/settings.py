@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     max_response_bytes: int = Field(
         default=4_000_000, ge=10_000, description="Cap on one model response body."
     )
+    retry_timeouts: bool | None = Field(
+        default=None,
+        description="Retry a request that timed out. Default: yes, except against a server on "
+        "this machine, which cannot cancel the abandoned request (a retry queues behind it).",
+    )
     context_size: int = Field(default=8192, ge=512, description="Model context window in tokens.")
     llm_concurrency: int = Field(default=1, ge=1, le=64)
 

@@ -304,12 +304,29 @@ async def test_connection_refused(tmp_path: Path) -> None:
 async def test_hang_past_timeout_is_retried_then_fails(
     server: ScriptedOpenAI, tmp_path: Path
 ) -> None:
-    settings = make_settings(tmp_path, server.base_url, llm_timeout=0.4, llm_retries=1)
+    """A remote endpoint's timeout is retried (``retry_timeouts`` stands in for "remote":
+    every test server is on this machine)."""
+    settings = make_settings(
+        tmp_path, server.base_url, llm_timeout=0.4, llm_retries=1, retry_timeouts=True
+    )
     server.script(Reply(delay=30), Reply(delay=30), tool_reply("Answer", {"value": 1}))
     async with LLM(settings) as llm:
         with pytest.raises(BackendUnavailableError, match=r"no complete response within 0\.4s"):
             await asyncio.wait_for(llm.structured(Answer, MESSAGES, prompts=PROMPTS), 60)
     assert len(chat(server)) == 2
+
+
+async def test_local_endpoint_timeout_is_not_retried(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """A server on this machine cannot cancel the request we gave up on: retrying would
+    queue the same work behind it, so the client stops and says what to change."""
+    settings = make_settings(tmp_path, server.base_url, llm_timeout=0.4, llm_retries=3)
+    server.script(Reply(delay=30), tool_reply("Answer", {"value": 1}))
+    async with LLM(settings) as llm:
+        with pytest.raises(BackendUnavailableError, match="SUMMARIZER_LLM_TIMEOUT"):
+            await asyncio.wait_for(llm.structured(Answer, MESSAGES, prompts=PROMPTS), 60)
+    assert len(chat(server)) == 1
 
 
 async def test_never_ending_response_ends_in_an_error(
@@ -321,6 +338,7 @@ async def test_never_ending_response_ends_in_an_error(
         server.base_url,
         llm_timeout=0.5,
         llm_retries=1,
+        retry_timeouts=True,
         max_response_bytes=2 * 10**9,  # past the declared length: the deadline must end it
     )
     server.script(Reply(trickle=True), Reply(trickle=True))

@@ -65,7 +65,7 @@ OPERATIONAL_SETTINGS = frozenset(
         "llm_concurrency", "local_threads", "local_startup_timeout", "fetch_concurrency",
         "per_host_concurrency", "connect_timeout", "read_timeout", "total_timeout",
         "max_redirects", "fetch_retries", "user_agent", "allow_private", "max_response_bytes",
-        "extract_timeout",
+        "extract_timeout", "retry_timeouts",
         "verify",  # set per system (full / draft)
     }
 )  # fmt: skip

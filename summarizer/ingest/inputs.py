@@ -168,7 +168,10 @@ def load_file(raw: str, max_bytes: int) -> Page:
     """
     if "\x00" in raw:
         raise SourceError("invalid file name (it contains a NUL byte)")
-    path = Path(raw).expanduser()
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError as exc:  # "~nobody/x": no such user
+        raise SourceError("file not found (unknown home directory in '~')") from exc
     try:
         info = path.stat()
     except FileNotFoundError as exc:

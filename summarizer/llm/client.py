@@ -63,7 +63,7 @@ from summarizer.prompts import Prompt
 from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
 from summarizer.text.clean import one_line
-from summarizer.text.urls import redact_url
+from summarizer.text.urls import is_loopback, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,10 @@ class LLM:
         self.model_name = settings.model or DEFAULT_MODEL_NAME
         self.stats = RunStats()  # this client's running total, kept by its own observer
         self._policy = RetryPolicy(settings.llm_retries, max_wait=settings.retry_max_wait)
+        retry_timeouts = settings.retry_timeouts
+        self._local_endpoint = (
+            not retry_timeouts if retry_timeouts is not None else is_loopback(self.base_url)
+        )
         self._secret = settings.api_key_value()
         self._owns_http = http_client is None
         timeout = httpx.Timeout(
@@ -320,7 +324,17 @@ class LLM:
             async with self._semaphore, asyncio.timeout(self.settings.llm_timeout):
                 response: Any = await self._client.chat.completions.create(**kwargs)
         except (openai.APITimeoutError, TimeoutError) as exc:
-            raise _Transient(f"no complete response within {self.settings.llm_timeout:g}s") from exc
+            reason = f"no complete response within {self.settings.llm_timeout:g}s"
+            if self._local_endpoint:
+                # A local server (llama.cpp) cannot cancel the abandoned request: a retry
+                # would only queue behind it. Give up, and say what would help.
+                raise BackendUnavailableError(
+                    self._unavailable(
+                        f"{reason}; the local server may still be working on it "
+                        "(raise SUMMARIZER_LLM_TIMEOUT for long inputs)"
+                    )
+                ) from exc
+            raise _Transient(reason) from exc
         except openai.APIConnectionError as exc:
             if _too_large(exc):
                 raise BackendUnavailableError(

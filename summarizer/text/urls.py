@@ -7,6 +7,7 @@ carry a secret goes through before it is shown, logged or stored.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -79,6 +80,20 @@ def redact_url(url: str | None) -> str | None:
             [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*"
         )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def displayable(name: str) -> str:
