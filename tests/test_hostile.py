@@ -368,3 +368,10 @@ def test_file_loader_fails_only_with_a_reason(name: str) -> None:
         load_file(name, 10_000)
     except SourceError as exc:
         assert exc.reason
+
+
+def test_echoed_key_never_reaches_the_terminal(env: dict[str, str], model: ScriptedOpenAI) -> None:
+    model.script(*[error_reply(502, f"upstream saw Authorization: Bearer {KEY}")] * 2)
+    result = run_cli("summarize", ARTICLES[0], "-f", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "retry 1/" in result.stderr and KEY not in result.stderr and "***" in result.stderr

@@ -43,6 +43,7 @@ from summarizer.cli.output import (
 from summarizer.errors import VerificationFailed
 from summarizer.models import Summary
 from summarizer.settings import Settings
+from summarizer.text.clean import strip_controls
 
 app = typer.Typer(
     add_completion=False,
@@ -90,9 +91,29 @@ def main_options(
         logging.getLogger(noisy).setLevel(quiet)
 
 
+class _Scrubber(logging.Filter):
+    """The one scrubber every log line passes on its way to the terminal: the API key
+    becomes ``***`` (servers echo it back; libraries log it) and controls are removed."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 4]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        record.msg, record.args = strip_controls(message), ()
+        return True
+
+
 def _settings(overrides: dict[str, Any]) -> Settings:
     """Environment first, flags over it; unknown or invalid names are a ConfigError."""
-    return Settings().with_overrides(**overrides)
+    settings = Settings().with_overrides(**overrides)
+    scrubber = _Scrubber([settings.api_key_value()])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(scrubber)
+    return settings
 
 
 @app.command()
