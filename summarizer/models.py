@@ -131,6 +131,7 @@ class RepairAction(StrEnum):
     REWRITE = "rewrite"  # the model rewrote the sentence from its evidence
     REMOVE = "remove"  # dropped from the brief (kept in JSON)
     MARK = "mark"  # kept and shown as unsupported
+    BACKFILL = "backfill"  # a planned slot filled with its best evidence sentence, verbatim
 
 
 class RepairAttempt(_Model):
@@ -142,12 +143,37 @@ class RepairAttempt(_Model):
     verdict: Verdict
 
 
+class PlanSlot(_Model):
+    """One planned sentence: a fact chosen from the sources, with the spans that state it.
+
+    Its sentence may cite only ``source_ids`` (the sources of ``evidence``).
+    """
+
+    index: int
+    paragraph: int = 0
+    source_ids: list[int]
+    evidence: list[Span]
+    score: float = 0.0
+
+
+class Plan(_Model):
+    """What the brief says, chosen from all sources before the model writes (no LLM)."""
+
+    slots: list[PlanSlot] = Field(default_factory=list)
+    target: int = Field(default=0, description="Sentences the plan aimed for.")
+    candidates: int = Field(default=0, description="Facts the sources offered.")
+
+
 class SummarySentence(_Model):
     """A sentence of the brief and the IDs of the sources that support it."""
 
     text: str
     citations: list[int] = Field(default_factory=list)
     paragraph: int = 0
+    slot: int | None = Field(default=None, description="The plan slot it was written for.")
+    extracted: bool = Field(
+        default=False, description="Back-filled: copied from its evidence, not written."
+    )
     verdict: Verdict = Field(default_factory=Verdict)
     original_text: str | None = Field(default=None, description="Draft text before repair.")
     original_citations: list[int] | None = None
@@ -216,6 +242,14 @@ class Summary(_Model):
     model: str | None = None
     created: str = Field(default_factory=_now)
     options: dict[str, Any] = Field(default_factory=dict)
+    plan: Plan | None = None
+
+    def cited_sources(self) -> list[int]:
+        """IDs of the sources some shown sentence cites, in ID order."""
+        return sorted({c for s in self.shown_sentences for c in s.citations})
+
+    def usable_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.ok]
 
     @property
     def shown_sentences(self) -> list[SummarySentence]:

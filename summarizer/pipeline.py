@@ -1,4 +1,6 @@
-"""The pipeline: ingest → draft → verify → repair, and the public ``summarize`` API.
+"""The pipeline: ingest → plan → write → verify → repair, and the public ``summarize`` API.
+
+With ``drafter="freeform"`` the plan and write steps are one free-form draft call.
 
 Stages are functions over the models in ``summarizer.models``; this module only
 sequences them and reports progress. I/O happens at the seams it is handed: an
@@ -19,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from summarizer.draft import draft_summary
+from summarizer.draft import draft_summary, write_brief
 from summarizer.errors import NoUsableSourceError
 from summarizer.ingest import ingest
 from summarizer.llm import open_llm
 from summarizer.llm.seam import Model
 from summarizer.llm.usage import UsageMeter
 from summarizer.models import Source, Summary
+from summarizer.plan import plan_brief
 from summarizer.settings import Settings
 from summarizer.text.urls import redact_url
 from summarizer.verify import repair_summary, verify_summary
@@ -61,10 +64,18 @@ async def summarize_sources(
         if progress is not None:
             progress(stage, done, total)
 
-    with meter.stage("draft"):
-        tick("draft", 0, 1)
-        summary = await draft_summary(sources, llm, settings)
-        tick("draft", 1, 1)
+    if settings.drafter == "plan":
+        with meter.stage("plan"):
+            plan = plan_brief(sources, settings)
+        with meter.stage("draft"):
+            tick("draft", 0, 1)
+            summary = await write_brief(plan, sources, llm, settings)
+            tick("draft", 1, 1)
+    else:
+        with meter.stage("draft"):
+            tick("draft", 0, 1)
+            summary = await draft_summary(sources, llm, settings)
+            tick("draft", 1, 1)
     if settings.verify:
         with meter.stage("verify"):
             summary = await verify_summary(
@@ -149,6 +160,7 @@ def _public_options(settings: Settings) -> dict[str, Any]:
         "base_url",
         "model",
         "mode",
+        "drafter",
         "temperature",
         "target_sentences",
         "target_words",

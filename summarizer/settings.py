@@ -45,6 +45,8 @@ def _default_home() -> Path:
 
 
 ENV_PREFIX = "SUMMARIZER_"
+MIN_AUTO_SENTENCES = 5
+MAX_AUTO_SENTENCES = 12
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -127,10 +129,21 @@ class Settings(BaseSettings):
     )
 
     # --- drafting -------------------------------------------------------------------
-    target_sentences: int = Field(default=6, ge=1, le=50)
+    target_sentences: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="Sentences in the brief; default: two per usable source, 5 to 12.",
+    )
     target_words: int | None = Field(default=None, ge=1, le=5000)
     focus: str | None = None
     language: str = "English"
+
+    drafter: Literal["plan", "freeform"] = Field(
+        default="plan",
+        description="plan: choose the facts from all sources first, then write each one from "
+        "its evidence (attribute first); freeform: one call drafts and cites the whole brief.",
+    )
 
     # --- verification and repair --------------------------------------------------
     verify: bool = True
@@ -232,6 +245,12 @@ class Settings(BaseSettings):
                 "or choose repair, mark or remove"
             )
         return self
+
+    def sentences_for(self, usable_sources: int) -> int:
+        """The brief's length: ``target_sentences``, else two per usable source, 5 to 12."""
+        if self.target_sentences is not None:
+            return self.target_sentences
+        return min(MAX_AUTO_SENTENCES, max(MIN_AUTO_SENTENCES, 2 * usable_sources))
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the non-``None`` overrides applied and re-validated.

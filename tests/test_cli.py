@@ -117,7 +117,8 @@ def test_unsupported_sentence_repaired_or_removed(
     env: dict[str, str], model: tuple[ScriptedOpenAI, AutoModel]
 ) -> None:
     _, auto = model
-    auto.bogus = True
+    auto.bogus = True  # the free-form drafter's answer carries one invented sentence
+    env = {**env, "SUMMARIZER_DRAFTER": "freeform"}
     result = run_cli("summarize", *ARTICLES, "--format", "json", env=env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -257,6 +258,29 @@ def test_check_command_exit_codes(
     assert result.returncode == 1
     statuses = [s["status"] for s in json.loads(result.stdout)["sentences"]]
     assert "uncited" in statuses and statuses[-1] == "unsupported"
+
+
+def test_main_command_plans_from_every_source(env: dict[str, str]) -> None:
+    """Attribute first: the plan hears every source, each sentence cites its slot's sources
+    only, the plan is in the JSON and the title is written, not a source's headline."""
+    result = run_cli("summarize", "-i", str(EXAMPLES / "sources.txt"), "-f", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    usable = [s["id"] for s in data["sources"] if not s.get("error")]
+    cited = sorted(
+        {c for s in data["sentences"] if s["status"] != "removed" for c in s["citations"]}
+    )
+    assert cited == usable == [0, 1, 2]
+    slots = data["plan"]["slots"]
+    assert 5 <= len(slots) == len(data["sentences"]) <= 12
+    for sentence in data["sentences"]:
+        slot = slots[sentence["slot"]]
+        assert set(sentence["citations"]) <= set(slot["source_ids"])
+        for span in slot["evidence"]:
+            source = data["sources"][span["source_id"]]
+            assert source["text"][span["start"] : span["end"]] == span["text"]
+    assert data["title"] == "Barrier passes first storm test"
+    assert data["title"] not in {s["title"] for s in data["sources"]}
 
 
 def test_backend_500_storm_is_one_line(env: dict[str, str]) -> None:

@@ -230,7 +230,9 @@ async def test_a_folder_from_another_configuration_is_refused(tmp_path: Path) ->
 
 
 async def test_unknown_system_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown system 'best'; choose from full, draft, lead"):
+    with pytest.raises(
+        InputError, match="unknown system 'best'; choose from full, freeform, draft, lead"
+    ):
         await run_eval(SAMPLE, ["best"], settings(tmp_path), tmp_path / "r", judge=overlap_judge)
 
 
@@ -254,7 +256,7 @@ async def test_compare_two_runs(tmp_path: Path) -> None:
     await run_eval(
         SAMPLE,
         ["lead", "central"],
-        settings(tmp_path),
+        settings(tmp_path, target_sentences=6),
         a_dir,
         judge=overlap_judge,
         write_reports=False,

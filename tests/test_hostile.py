@@ -313,6 +313,7 @@ def test_a_brief_with_nothing_left_to_show_fails(tmp_path: Path) -> None:
             OPENAI_BASE_URL=server.base_url, SUMMARIZER_MODEL="m",
             SUMMARIZER_HOME=str(tmp_path / "home"),
         )  # fmt: skip
+        env["SUMMARIZER_DRAFTER"] = "freeform"
         result = run_cli("summarize", ARTICLES[0], "--on-unsupported", "remove", env=env)
     assert result.returncode == VerificationFailed.exit_code == 1
     assert "nothing is left to show" in result.stderr

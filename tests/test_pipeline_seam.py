@@ -44,7 +44,9 @@ async def test_fake_model_runs_the_stages_and_the_meter_counts_each_call(tmp_pat
     fake = FakeModel(answer=draft, judge=judge)
     model: Model = fake  # the fake satisfies the seam the stages depend on
     sources = [make_source(i, text, url=f"doc{i}") for i, text in enumerate(TEXTS)]
-    settings = Settings(home=tmp_path, cache=False, lexical_weight=0.0, check_penalty=1.0)
+    settings = Settings(
+        home=tmp_path, cache=False, lexical_weight=0.0, check_penalty=1.0, drafter="freeform"
+    )
     brief = await summarize_sources(sources, settings, model)
 
     assert [s.status for s in brief.sentences] == [

@@ -114,7 +114,7 @@ The council approved a $2.1M budget on Friday. [0][2] Spending on parks rises by
 Officials expect a surplus. [0] ⚠ *unsupported* Residents were divided. ⚠ *uncited*
 
 *2 of 4 sentences verified against their sources (1 after repair); \
-1 marked unsupported, 1 marked uncited; 1 removed as unsupported.*
+1 marked unsupported, 1 marked uncited; 1 removed as unsupported. Cites 2 of 2 sources.*
 
 ## Sources
 
@@ -127,6 +127,21 @@ Officials expect a surplus. [0] ⚠ *unsupported* Residents were divided. ⚠ *u
 
 
 # --- markdown ---------------------------------------------------------------
+
+
+def test_every_format_says_which_sources_are_cited() -> None:
+    summary = make_summary()
+    unused = summary.sources[0].model_copy(update={"id": 3, "title": "Unused report"})
+    summary.sources.append(unused)
+    line = "Cites 2 of 3 sources; source 3 is not cited."
+    assert line in to_markdown(summary)
+    html = to_html(summary)
+    assert line in html and 'value="3">“Unused report”' in html
+    assert '<em class="uncited">(not cited)</em></li>' in html
+    from summarizer.render import to_terminal_text
+
+    text = to_terminal_text(summary, width=200, color=False)
+    assert line in text and "Unused report (not cited)" in text
 
 
 def test_markdown_matches_expected_brief() -> None:

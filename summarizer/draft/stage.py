@@ -59,7 +59,7 @@ def render_sources(sources: Sequence[Source]) -> str:
 
 
 def length_phrase(settings: Settings) -> str:
-    phrase = f"{settings.target_sentences} sentences"
+    phrase = f"{settings.sentences_for(0)} sentences"
     if settings.target_words:
         phrase += f" (about {settings.target_words} words in total)"
     return phrase
@@ -90,7 +90,7 @@ def source_budget(settings: Settings) -> int:
         + estimate_tokens(json.dumps(Draft.model_json_schema()))
         + MESSAGE_OVERHEAD_TOKENS * len(empty)
     )
-    per_reask = TOKENS_PER_DRAFT_SENTENCE * settings.target_sentences + REASK_OVERHEAD_TOKENS
+    per_reask = TOKENS_PER_DRAFT_SENTENCE * settings.sentences_for(0) + REASK_OVERHEAD_TOKENS
     reserve = max(0, settings.reask_retries) * min(settings.max_tokens, per_reask)
     return settings.context_size - overhead - settings.max_tokens - reserve
 
@@ -106,6 +106,7 @@ async def draft_summary(sources: list[Source], llm: Model, settings: Settings) -
     usable = [s.model_copy(update={"passages": s.segmented()}) for s in sources if s.ok]
     if not usable:
         raise NoUsableSourceError("no usable source to summarize")
+    settings = settings.with_overrides(target_sentences=settings.sentences_for(len(usable)))
 
     budget = source_budget(settings)
     if budget <= 0:
@@ -131,7 +132,7 @@ async def draft_summary(sources: list[Source], llm: Model, settings: Settings) -
     messages = build_messages(shown, settings)
     context = {"sources": shown, "language": language_code(settings.language)}
     draft = await llm.structured(
-        draft_model(settings.target_sentences, tuple(sorted(src.id for src in shown))),
+        draft_model(settings.sentences_for(0), tuple(sorted(src.id for src in shown))),
         messages,
         prompts=[load_prompt(SYSTEM_PROMPT), load_prompt(USER_PROMPT)],
         context=context,

@@ -12,43 +12,19 @@ are exact by construction; the judge then scores them like any other system.
   to one already chosen (a cluster repeats its key facts across sources).
 
 Both stop at the brief's target length: ``settings.target_words`` if set, else
-``settings.target_sentences``.
+``settings.sentences_for(usable sources)`` (the length every system aims for).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
-
-import numpy as np
 
 from summarizer.models import Passage, Source, Summary, SummarySentence
 from summarizer.settings import Settings
+from summarizer.text.centrality import lexrank_scores, sentence_like, tfidf_matrix
 from summarizer.text.lexical import tokenize
 
-MIN_WORDS = 6
-MAX_WORDS = 80
-_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ")")
-
-LEXRANK_THRESHOLD = 0.1
-LEXRANK_DAMPING = 0.15  # teleport probability
 REDUNDANCY_COSINE = 0.5
-
-
-def sentence_like(text: str) -> bool:
-    """A real sentence, not a headline, caption, byline or 'Advertisement'.
-
-    Scraped news carries boilerplate; copying it would make the baselines look
-    worse than a lead/centrality method really is.
-    """
-    words = text.split()
-    stripped = text.rstrip()
-    return (
-        MIN_WORDS <= len(words) <= MAX_WORDS
-        and stripped.endswith(_ENDINGS)
-        and any(c.islower() for c in stripped)
-    )
 
 
 def _clean(text: str) -> str:
@@ -62,10 +38,10 @@ def _candidates(sources: Sequence[Source]) -> list[list[Passage]]:
     ]
 
 
-def _reached(words: int, count: int, settings: Settings) -> bool:
+def _reached(words: int, count: int, settings: Settings, usable: int) -> bool:
     if settings.target_words:
         return words >= settings.target_words
-    return count >= settings.target_sentences
+    return count >= settings.sentences_for(usable)
 
 
 def _summary(name: str, chosen: Sequence[Passage], sources: Sequence[Source]) -> Summary:
@@ -89,7 +65,7 @@ def lead_baseline(sources: Sequence[Source], settings: Settings) -> Summary:
     words = 0
     for rank in range(max((len(q) for q in queues), default=0)):
         for queue in queues:
-            if _reached(words, len(chosen), settings):
+            if _reached(words, len(chosen), settings, len(queues)):
                 return _summary("lead", chosen, sources)
             if rank >= len(queue):
                 continue
@@ -103,47 +79,11 @@ def lead_baseline(sources: Sequence[Source], settings: Settings) -> Summary:
     return _summary("lead", chosen, sources)
 
 
-def tfidf_matrix(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
-    """Rows = L2-normalised TF-IDF vectors; each sentence is a document for IDF, as in LexRank."""
-    vocab: dict[str, int] = {}
-    for tokens in token_lists:
-        for tok in tokens:
-            vocab.setdefault(tok, len(vocab))
-    n = len(token_lists)
-    matrix = np.zeros((n, max(len(vocab), 1)))
-    df: Counter[str] = Counter()
-    for tokens in token_lists:
-        df.update(set(tokens))
-    for row, tokens in enumerate(token_lists):
-        for tok, tf in Counter(tokens).items():
-            matrix[row, vocab[tok]] = tf * math.log(n / df[tok]) if n > 1 else tf
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    unit: np.ndarray = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
-    return unit
-
-
-def lexrank_scores(
-    similarity: np.ndarray, *, iterations: int = 100, tol: float = 1e-8
-) -> np.ndarray:
-    """Stationary distribution of the thresholded, row-normalised similarity graph."""
-    n = similarity.shape[0]
-    adjacency = (similarity > LEXRANK_THRESHOLD).astype(float)
-    np.fill_diagonal(adjacency, 0.0)
-    degree = adjacency.sum(axis=1, keepdims=True)
-    # A sentence with no neighbour links everywhere uniformly (dangling node).
-    transition = np.where(degree > 0, adjacency / np.where(degree > 0, degree, 1.0), 1.0 / n)
-    scores = np.full(n, 1.0 / n)
-    for _ in range(iterations):
-        updated: np.ndarray = LEXRANK_DAMPING / n + (1.0 - LEXRANK_DAMPING) * transition.T @ scores
-        if float(np.abs(updated - scores).sum()) < tol:
-            return updated
-        scores = updated
-    return scores
-
-
 def central_baseline(sources: Sequence[Source], settings: Settings) -> Summary:
     """LexRank-central sentences, redundancy-filtered, in source-position order."""
-    flat = [p for queue in _candidates(sources) for p in queue]
+    queues = _candidates(sources)
+    usable = len(queues)
+    flat = [p for queue in queues for p in queue]
     if not flat:
         return _summary("central", [], sources)
     vectors = tfidf_matrix([tokenize(p.text) for p in flat])
@@ -154,7 +94,7 @@ def central_baseline(sources: Sequence[Source], settings: Settings) -> Summary:
     picked: list[int] = []
     words = 0
     for i in order:
-        if _reached(words, len(picked), settings):
+        if _reached(words, len(picked), settings, usable):
             break
         if any(similarity[i, j] > REDUNDANCY_COSINE for j in picked):
             continue

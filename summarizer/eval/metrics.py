@@ -155,6 +155,23 @@ async def score_citations(
 _GOOD = (Status.SUPPORTED, Status.REPAIRED)
 
 
+def source_coverage(summary: Summary) -> float | None:
+    """Share of the usable sources that some shown sentence cites (does the brief hear all?)."""
+    usable = {s.id for s in summary.sources if s.ok}
+    if not usable:
+        return None
+    return len(usable & set(summary.cited_sources())) / len(usable)
+
+
+def backfilled_rate(summary: Summary) -> float | None:
+    """Share of shown sentences copied from their evidence instead of written (attribute-first
+    slots whose written sentence failed); ``None`` for systems without a plan."""
+    shown = summary.shown_sentences
+    if summary.plan is None or not shown:
+        return None
+    return sum(1 for s in shown if s.extracted) / len(shown)
+
+
 def uncited_rate(summary: Summary) -> float | None:
     """Share of shown sentences carrying no citation at all."""
     shown = summary.shown_sentences

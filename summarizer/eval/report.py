@@ -42,6 +42,8 @@ LABELS = {
     "supported_rate": "supported (verifier, final)",
     "supported_rate_before": "supported (verifier, before repair)",
     "uncited_rate": "uncited sentences",
+    "source_coverage": "sources cited (share of usable)",
+    "backfilled_rate": "back-filled sentences",
     "words": "words",
     "sentences": "sentences",
     "llm_calls": "LLM calls",
@@ -64,6 +66,9 @@ NOTES = {
     "supported_rate_before": "The same verifier's verdicts on the draft, before repair "
     "(removed sentences included), read from the repair trail.",
     "uncited_rate": "Share of shown sentences carrying no citation.",
+    "source_coverage": "Share of the case's usable sources that some shown sentence cites.",
+    "backfilled_rate": "Attribute-first only: share of shown sentences copied verbatim from "
+    "their slot's evidence because the written sentence failed (marked extracted).",
     "words": "Length of the shown brief in words.",
     "sentences": "Number of shown sentences.",
     "llm_calls": "Model calls the system made for the case (cache hits excluded); the judge's "

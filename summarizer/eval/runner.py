@@ -66,7 +66,7 @@ OPERATIONAL_SETTINGS = frozenset(
         "per_host_concurrency", "connect_timeout", "read_timeout", "total_timeout",
         "max_redirects", "fetch_retries", "user_agent", "allow_private", "max_response_bytes",
         "extract_timeout", "retry_timeouts",
-        "verify",  # set per system (full / draft)
+        "verify", "drafter",  # set per system (full / freeform / draft)
     }
 )  # fmt: skip
 

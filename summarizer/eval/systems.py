@@ -1,7 +1,10 @@
 """The systems an eval compares side by side, by name.
 
-``full`` and ``draft`` are the real pipeline (with and without verify + repair);
-``lead`` and ``central`` are the extractive baselines. Each is an async function
+``full`` is the product pipeline (attribute first: plan → write → verify → repair),
+``draft`` the same plan and writing without verification, ``freeform`` the earlier
+pipeline (one free-form draft call that chooses content and citations, then verify +
+repair), kept to measure the change side by side; ``lead`` and ``central`` are the
+extractive baselines. Each is an async function
 ``(sources, settings, llm) -> Summary``; only LLM systems receive an LLM.
 """
 
@@ -40,8 +43,15 @@ async def _full(sources: list[Source], settings: Settings, llm: LLM | None) -> S
     from summarizer.pipeline import summarize_sources
 
     return await summarize_sources(
-        sources, settings.with_overrides(verify=True), _require(llm, "full")
+        sources, settings.with_overrides(verify=True, drafter="plan"), _require(llm, "full")
     )
+
+
+async def _freeform(sources: list[Source], settings: Settings, llm: LLM | None) -> Summary:
+    from summarizer.pipeline import summarize_sources
+
+    chosen = settings.with_overrides(verify=True, drafter="freeform")
+    return await summarize_sources(sources, chosen, _require(llm, "freeform"))
 
 
 async def _draft(sources: list[Source], settings: Settings, llm: LLM | None) -> Summary:
@@ -49,7 +59,7 @@ async def _draft(sources: list[Source], settings: Settings, llm: LLM | None) -> 
 
     return await summarize_sources(
         sources,
-        settings.with_overrides(verify=False, on_unsupported="mark"),
+        settings.with_overrides(verify=False, on_unsupported="mark", drafter="plan"),
         _require(llm, "draft"),
     )
 
@@ -65,8 +75,11 @@ async def _central(sources: list[Source], settings: Settings, llm: LLM | None) -
 SYSTEMS: dict[str, System] = {
     s.name: s
     for s in (
-        System("full", _full, needs_llm=True, description="draft → verify → repair"),
-        System("draft", _draft, needs_llm=True, description="draft only (no verification)"),
+        System("full", _full, needs_llm=True, description="plan → write → verify → repair"),
+        System(
+            "freeform", _freeform, needs_llm=True, description="free-form draft → verify → repair"
+        ),
+        System("draft", _draft, needs_llm=True, description="plan → write (no verification)"),
         System("lead", _lead, description="first sentences of each source, round-robin"),
         System("central", _central, description="LexRank-central sentences, redundancy-filtered"),
     )

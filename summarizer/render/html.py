@@ -11,7 +11,13 @@ from __future__ import annotations
 from html import escape
 
 from summarizer.models import Source, Status, Summary, SummarySentence
-from summarizer.render.text import safe_href, score_text, source_url, verification_line
+from summarizer.render.text import (
+    safe_href,
+    score_text,
+    source_url,
+    uncited_sources,
+    verification_line,
+)
 from summarizer.text.cited import unique
 from summarizer.text.clean import one_line
 
@@ -116,7 +122,7 @@ class SentenceView:
         )
 
 
-def _reference(source: Source) -> str:
+def _reference(source: Source, cited: bool = True) -> str:
     pieces: list[str] = []
     title = one_line(source.title)
     if title:
@@ -127,6 +133,8 @@ def _reference(source: Source) -> str:
         tail.append(_link(url))
     if tail:
         pieces.append(", ".join(tail))
+    if not cited:
+        pieces.append('<em class="uncited">(not cited)</em>')
     return f'<li id="ref-{source.id}" value="{source.id}">{" ".join(pieces)}</li>'
 
 
@@ -156,7 +164,8 @@ def _body(summary: Summary) -> str:
     if counts:
         out.append(f'<p class="verification">{_h(counts)}</p>')
     if usable:
-        items = "".join(_reference(s) for s in usable)
+        missing = set(uncited_sources(summary))
+        items = "".join(_reference(s, cited=s.id not in missing) for s in usable)
         out.append(f'<h2>Sources</h2><ol class="sources">{items}</ol>')
     if failed:
         items = "".join(

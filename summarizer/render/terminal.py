@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer.models import Status, Summary, SummarySentence
-from summarizer.render.text import source_url, verification_line
+from summarizer.render.text import source_url, uncited_sources, verification_line
 from summarizer.text.cited import unique
 from summarizer.text.clean import one_line
 
@@ -58,10 +58,14 @@ def _sources_table(summary: Summary) -> Table | None:
     table.add_column("outlet")
     table.add_column("date", no_wrap=True)
     table.add_column("url", overflow="fold")
+    missing = set(uncited_sources(summary))
     for source in usable:
+        title = safe_text(source.title)
+        if source.id in missing:
+            title.append(" (not cited)", style="yellow")
         table.add_row(
             Text(str(source.id)),
-            safe_text(source.title),
+            title,
             safe_text(source.outlet),
             safe_text(source.published),
             safe_text(source_url(source)),

@@ -89,6 +89,27 @@ def verification_line(summary: Summary) -> str | None:
         line += "; " + ", ".join(clauses)
     if removed:
         line += f"; {removed} removed as unsupported"
+    return line + ". " + coverage_line(summary)
+
+
+def uncited_sources(summary: Summary) -> list[int]:
+    """IDs of usable sources that no shown sentence cites (tagged in every format)."""
+    cited = set(summary.cited_sources())
+    return [s.id for s in summary.sources if s.ok and s.id not in cited]
+
+
+def coverage_line(summary: Summary) -> str:
+    """'Cites 3 of 3 sources.' or 'Cites 2 of 3 sources; source 2 is not cited.'"""
+    usable = [s for s in summary.sources if s.ok]
+    if not usable:
+        return ""
+    missing = uncited_sources(summary)
+    noun = "source" if len(usable) == 1 else "sources"
+    line = f"Cites {len(usable) - len(missing)} of {len(usable)} {noun}"
+    if missing:
+        names = ", ".join(str(i) for i in missing)
+        verb = "is" if len(missing) == 1 else "are"
+        line += f"; {'source' if len(missing) == 1 else 'sources'} {names} {verb} not cited"
     return line + "."
 
 

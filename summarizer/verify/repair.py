@@ -11,7 +11,10 @@
   2. rewrite: the model rewrites the sentence from the evidence only
      (``prompts/rewrite*.txt``), then it is verified again; at most
      ``settings.repair_rounds`` rewrites, each told why the last one failed;
-  3. remove.
+  3. for a planned sentence (attribute-first), one rewrite only, then **back-fill**:
+     the slot's best evidence sentence, verbatim, citing exactly its source
+     (``extracted``), verified like any other; remove only if none verifies;
+  4. remove.
   Supported sentences with superfluous citations get step 1's trimming too
   (logged as ``trim``, so eval still counts them as supported before repair).
 - ``mark``: keep the sentence, shown as unsupported/uncited;
@@ -38,6 +41,7 @@ from summarizer.models import (
     RepairAction,
     RepairAttempt,
     Source,
+    Span,
     Status,
     Summary,
     SummarySentence,
@@ -49,7 +53,7 @@ from summarizer.text.cited import CitedSentence
 from summarizer.text.fences import defuse
 from summarizer.text.sentences import language_code
 from summarizer.verify.evidence import relevance, select_evidence
-from summarizer.verify.verifier import verify_sentence
+from summarizer.verify.verifier import planned_evidence, verify_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +187,7 @@ class _Repairer:
         return None
 
     async def rewrite(
-        self, sentence: SummarySentence, trail: list[RepairAttempt]
+        self, sentence: SummarySentence, trail: list[RepairAttempt], rounds: int | None = None
     ) -> tuple[str, list[int], Verdict] | None:
         valid = [c for c in dict.fromkeys(sentence.citations) if c in self.by_id]
         ids = (valid + self.candidates(sentence.text, valid))[:REWRITE_SOURCES]
@@ -192,7 +196,7 @@ class _Repairer:
         sources = [self.by_id[i] for i in ids]
         feedback = ""
         language = self.settings.language
-        for _ in range(max(0, self.settings.repair_rounds)):
+        for _ in range(max(0, self.settings.repair_rounds if rounds is None else rounds)):
             messages = build_rewrite_messages(
                 sentence.text,
                 sources,
@@ -245,11 +249,41 @@ class _Repairer:
         if recited is not None:
             citations, verdict = recited
             return _changed(sentence, sentence.text, citations, _as_repaired(verdict), trail)
-        rewritten = await self.rewrite(sentence, trail)
+        slot = planned_evidence(self.summary, sentence)
+        # A planned slot gets one rewrite, then its own evidence: it is filled, not dropped.
+        rewritten = await self.rewrite(sentence, trail, rounds=1 if slot else None)
         if rewritten is not None:
             text, citations, verdict = rewritten
             return _changed(sentence, text, citations, _as_repaired(verdict), trail)
+        backfilled = await self.backfill(sentence, slot, trail)
+        if backfilled is not None:
+            return backfilled
         return _removed(sentence, trail)
+
+    async def backfill(
+        self, sentence: SummarySentence, slot: Sequence[Span], trail: list[RepairAttempt]
+    ) -> SummarySentence | None:
+        """The slot's evidence sentences, best first, verbatim, each citing its own source."""
+        for span in slot:
+            if span.source_id not in self.by_id:
+                continue
+            text = " ".join(span.text.split())
+            probe = SummarySentence(text=text, citations=[span.source_id], slot=sentence.slot)
+            verdict = await verify_sentence(
+                probe, self.summary.sources, self.llm, self.settings, planned=[span]
+            )
+            trail.append(
+                RepairAttempt(
+                    action=RepairAction.BACKFILL,
+                    text=text,
+                    citations=[span.source_id],
+                    verdict=verdict,
+                )
+            )
+            if verdict.status is Status.SUPPORTED:
+                changed = _changed(sentence, text, [span.source_id], _as_repaired(verdict), trail)
+                return changed.model_copy(update={"extracted": True})
+        return None
 
     async def trim(self, sentence: SummarySentence) -> SummarySentence:
         """Drop citations of a supported sentence that add nothing (ALCE precision)."""

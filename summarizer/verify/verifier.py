@@ -66,12 +66,21 @@ def combine(judge_p: float, lexical: float, checks: Sequence[Check], settings: S
 
 
 async def assess(
-    claim: str, sources: Sequence[Source], llm: Model, settings: Settings
+    claim: str,
+    sources: Sequence[Source],
+    llm: Model,
+    settings: Settings,
+    spans: Sequence[Span] | None = None,
 ) -> Assessment:
-    """Judge ``claim`` on the evidence of ``sources`` (all usable) and run the checks."""
-    spans = joint_evidence(
-        claim, sources, settings.evidence_per_source, neighbours=settings.evidence_neighbours
-    )
+    """Judge ``claim`` on the evidence of ``sources`` (all usable) and run the checks.
+
+    ``spans``: evidence already known (a planned sentence's own); else it is retrieved.
+    """
+    if spans is None:
+        spans = joint_evidence(
+            claim, sources, settings.evidence_per_source, neighbours=settings.evidence_neighbours
+        )
+    spans = list(spans)
     shown = evidence_text(spans)
     scope = shown if settings.check_scope == "evidence" else "\n".join(s.text for s in sources)
     checks = run_checks(claim, scope)
@@ -116,9 +125,17 @@ def _reason(assessment: Assessment, settings: Settings, supported: bool) -> str:
 
 
 async def verify_sentence(
-    sentence: SummarySentence, sources: list[Source], llm: Model, settings: Settings
+    sentence: SummarySentence,
+    sources: list[Source],
+    llm: Model,
+    settings: Settings,
+    planned: Sequence[Span] = (),
 ) -> Verdict:
-    """The verdict on one sentence; see the module docstring for the rules."""
+    """The verdict on one sentence; see the module docstring for the rules.
+
+    ``planned``: the evidence a planned sentence was written from. It is judged on
+    that first (no retrieval); only if that does not support it, as any other sentence.
+    """
     citations = list(dict.fromkeys(sentence.citations))
     if not citations:
         return Verdict(status=Status.UNCITED, reason="the sentence cites no source")
@@ -131,10 +148,27 @@ async def verify_sentence(
         )
     by_id = {s.id: s for s in sources}
     cited = [by_id[c] for c in citations]
-    joint = await assess(sentence.text, cited, llm, settings)
+    own = [span for span in planned if span.source_id in citations]
+    joint = None
+    if own and {span.source_id for span in own} == set(citations):
+        joint = await assess(sentence.text, cited, llm, settings, spans=own)
+        if not joint.supported(settings):
+            joint = None  # not on its own evidence: judged as any other sentence
+    retrieved = joint is None
+    if joint is None:
+        joint = await assess(sentence.text, cited, llm, settings)
     supported = joint.supported(settings)
     if len(cited) > 1:
-        alone = [await assess(sentence.text, [source], llm, settings) for source in cited]
+        alone = [
+            await assess(
+                sentence.text,
+                [source],
+                llm,
+                settings,
+                spans=None if retrieved else [s for s in own if s.source_id == source.id],
+            )
+            for source in cited
+        ]
         per_citation = [
             Citation(source_id=s.id, supports=a.supported(settings), score=a.score)
             for s, a in zip(cited, alone, strict=True)
@@ -149,6 +183,16 @@ async def verify_sentence(
         checks=joint.checks,
         citations=per_citation,
     )
+
+
+def planned_evidence(summary: Summary, sentence: SummarySentence) -> list[Span]:
+    """The evidence of the plan slot ``sentence`` was written for (none if unplanned)."""
+    if summary.plan is None or sentence.slot is None:
+        return []
+    for slot in summary.plan.slots:
+        if slot.index == sentence.slot:
+            return list(slot.evidence)
+    return []
 
 
 async def verify_summary(
@@ -170,9 +214,14 @@ async def verify_summary(
 
     async def run(index: int) -> Verdict:
         nonlocal done
+        sentence = summary.sentences[index]
         async with slots:
             verdict = await verify_sentence(
-                summary.sentences[index], summary.sources, llm, settings
+                sentence,
+                summary.sources,
+                llm,
+                settings,
+                planned=planned_evidence(summary, sentence),
             )
         done += 1
         if progress is not None:

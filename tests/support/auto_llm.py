@@ -6,6 +6,9 @@ It reads the real prompts our code sends, so what it answers depends on them:
   ``bogus`` is set, one sentence the sources do not contain;
 - a judge request (``logprobs``): "Yes" exactly when every content word of the
   claim occurs in the evidence, "No" otherwise — a real (lexical) judgement;
+- a planned sentence (tool ``SlotSentence``): its first evidence block copied, citing
+  that block's source;
+- a title (tool ``BriefTitle``): a fixed headline;
 - any other structured request (rewrite): the first evidence line it was shown.
 """
 
@@ -19,6 +22,7 @@ from support.openai_server import Reply, Request, last_user_text, text_reply, to
 
 _PASSAGE = re.compile(r"^\[S(\d+)\.(\d+)\] (.+)$", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+")
+_SOURCE_BLOCK = re.compile(r'<source id="(\d+)">\n(.*?)\n</source>', re.DOTALL)
 _TAG = re.compile(r"<(evidence|claim)>\s*(.*?)\s*</\1>", re.DOTALL)
 
 BOGUS = "The mayor resigned after the barrier failed on Sunday."
@@ -43,6 +47,12 @@ class AutoModel:
             return self._judge(request)
         if name == "Draft":
             return self._draft(request)
+        if name == "SlotSentence":
+            blocks = _SOURCE_BLOCK.findall(last_user_text(request))
+            source_id, text = blocks[0] if blocks else ("0", "The barrier closed.")
+            return tool_reply(name, {"text": text.strip(), "source_ids": [int(source_id)]})
+        if name == "BriefTitle":
+            return tool_reply(name, {"title": "Barrier passes first storm test"})
         if name:
             return self._rewrite(request, name)
         return text_reply("ok")

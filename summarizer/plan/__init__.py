@@ -1,0 +1,214 @@
+"""The plan stage: choose what the brief says from all sources, before the model writes.
+
+Deterministic and model-free ("attribute first, then generate", Slobodkin et al.,
+ACL 2024): every usable source's sentences are grouped into *facts* (a sentence and
+its closest counterpart in each other source, when the TF-IDF cosine says they
+state the same thing), each fact is scored, and facts are chosen up to the brief's
+length with redundancy control (MMR) and a coverage floor: every usable source
+contributes at least one planned sentence when the length allows. Each chosen fact
+becomes a :class:`~summarizer.models.PlanSlot` whose evidence spans are the
+sentence's only allowed citations.
+
+Score of a fact = LexRank centrality of its seed sentence (normalised to [0, 1])
++ ``OUTLET_WEIGHT`` × the share of other sources that state it + ``LEAD_WEIGHT`` /
+(1 + position of the seed in its source) + ``FOCUS_WEIGHT`` × BM25 relevance to
+``settings.focus`` (normalised). The weights are first choices, not yet tuned on data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarizer.models import Passage, Plan, PlanSlot, Source, Span
+from summarizer.settings import Settings
+from summarizer.text.centrality import lexrank_scores, sentence_like, tfidf_matrix
+from summarizer.text.lexical import BM25, tokenize
+
+CLUSTER_COSINE = 0.25  # two sentences of different sources that state the same fact
+REDUNDANCY_COSINE = 0.5  # a fact this close to a chosen one says the same thing again
+MMR_LAMBDA = 0.7  # relevance vs novelty when choosing the next fact
+OUTLET_WEIGHT = 0.5
+LEAD_WEIGHT = 0.3
+FOCUS_WEIGHT = 1.0
+MAX_EVIDENCE = 3  # spans per slot: the seed and the closest sentences of other sources
+WORDS_PER_SENTENCE = 22  # turns --words into a number of slots
+LEAD_PARAGRAPH = 2
+PARAGRAPH = 4
+
+
+@dataclass
+class _Fact:
+    seed: int  # index into the flat candidate list
+    members: list[int]  # seed first, then other sources' sentences, closest first
+    score: float
+
+
+def _candidates(sources: Sequence[Source]) -> list[Passage]:
+    """Sentence-like passages of every usable source; all its passages for a source with none."""
+    flat: list[Passage] = []
+    for source in sources:
+        passages = source.segmented()
+        chosen = [p for p in passages if sentence_like(p.text)]
+        flat.extend(chosen or [p for p in passages if len(p.text.split()) >= 3])
+    return flat
+
+
+def _length(settings: Settings, usable: int) -> int:
+    if settings.target_sentences is None and settings.target_words:
+        return max(1, round(settings.target_words / WORDS_PER_SENTENCE))
+    return settings.sentences_for(usable)
+
+
+def plan_brief(sources: Sequence[Source], settings: Settings) -> Plan:
+    """The plan for a brief of ``sources``: the same input always gives the same plan."""
+    usable = [s for s in sources if s.ok]
+    flat = _candidates(usable)
+    target = _length(settings, len(usable))
+    if not flat:
+        return Plan(slots=[], target=target, candidates=0)
+    by_id = {s.id: s for s in usable}
+    vectors = tfidf_matrix([tokenize(p.text) for p in flat])
+    similarity = vectors @ vectors.T
+    centrality = lexrank_scores(similarity)
+    top = float(centrality.max()) or 1.0
+    focus = _focus_relevance(flat, settings.focus)
+    facts = _facts(flat, similarity, centrality)
+    others = max(1, len(usable) - 1)
+    for fact in facts:
+        seed = flat[fact.seed]
+        outlets = len({flat[m].source_id for m in fact.members}) - 1
+        fact.score = (
+            float(centrality[fact.seed]) / top
+            + OUTLET_WEIGHT * outlets / others
+            + LEAD_WEIGHT / (1 + seed.index)
+            + FOCUS_WEIGHT * focus[fact.seed]
+        )
+    chosen = _select(facts, flat, similarity, target, [s.id for s in usable])
+    ordered = _order(chosen, flat, by_id)
+    slots = [
+        PlanSlot(
+            index=index,
+            paragraph=_paragraph(index, len(ordered)),
+            source_ids=sorted({flat[m].source_id for m in fact.members[:MAX_EVIDENCE]}),
+            evidence=[_span(flat[m]) for m in fact.members[:MAX_EVIDENCE]],
+            score=round(fact.score, 6),
+        )
+        for index, fact in enumerate(ordered)
+    ]
+    return Plan(slots=slots, target=target, candidates=len(facts))
+
+
+def _focus_relevance(flat: Sequence[Passage], focus: str | None) -> list[float]:
+    if not focus or not tokenize(focus):
+        return [0.0] * len(flat)
+    scores = BM25([tokenize(p.text) for p in flat]).scores(tokenize(focus))
+    best = max(scores, default=0.0)
+    return [s / best if best > 0 else 0.0 for s in scores]
+
+
+def _facts(flat: Sequence[Passage], similarity: np.ndarray, centrality: np.ndarray) -> list[_Fact]:
+    """Group sentences into facts, most central seeds first; each sentence joins one fact."""
+    order = sorted(
+        range(len(flat)), key=lambda i: (-round(float(centrality[i]), 12), flat[i].index, i)
+    )
+    assigned: set[int] = set()
+    facts: list[_Fact] = []
+    for seed in order:
+        if seed in assigned:
+            continue
+        members = [seed]
+        sources = {flat[seed].source_id}
+        for j in np.argsort(-similarity[seed], kind="stable"):
+            j = int(j)
+            if similarity[seed, j] < CLUSTER_COSINE:
+                break
+            if j in assigned or flat[j].source_id in sources:
+                continue
+            members.append(j)
+            sources.add(flat[j].source_id)
+        assigned.update(members)
+        facts.append(_Fact(seed=seed, members=members, score=0.0))
+    return facts
+
+
+def _select(
+    facts: list[_Fact],
+    flat: Sequence[Passage],
+    similarity: np.ndarray,
+    target: int,
+    source_ids: Sequence[int],
+) -> list[_Fact]:
+    """Coverage floor first (each source's best fact, when the length allows), then MMR."""
+    chosen: list[_Fact] = []
+
+    def redundancy(fact: _Fact) -> float:
+        return max((float(similarity[fact.seed, c.seed]) for c in chosen), default=0.0)
+
+    def covered() -> set[int]:
+        return {flat[m].source_id for c in chosen for m in c.members[:MAX_EVIDENCE]}
+
+    ranked = sorted(facts, key=lambda f: (-f.score, f.seed))
+    if ranked:
+        chosen.append(ranked[0])  # the lead fact
+    if len(source_ids) <= target:
+        for source_id in source_ids:
+            if source_id in covered():
+                continue
+            own = [
+                f for f in ranked
+                if f not in chosen and source_id in {flat[m].source_id for m in f.members}
+                and redundancy(f) <= REDUNDANCY_COSINE
+            ]  # fmt: skip
+            if own and len(chosen) < target:
+                chosen.append(own[0])
+    while len(chosen) < target:
+        best: _Fact | None = None
+        best_value = -math.inf
+        for fact in ranked:
+            if fact in chosen:
+                continue
+            overlap = redundancy(fact)
+            if overlap > REDUNDANCY_COSINE:
+                continue
+            value = MMR_LAMBDA * fact.score - (1 - MMR_LAMBDA) * overlap
+            if value > best_value:
+                best, best_value = fact, value
+        if best is None:
+            break
+        chosen.append(best)
+    return chosen
+
+
+def _order(chosen: list[_Fact], flat: Sequence[Passage], by_id: dict[int, Source]) -> list[_Fact]:
+    """Lead fact first; the rest in the order the sources tell them (relative position)."""
+    if not chosen:
+        return []
+
+    def position(fact: _Fact) -> tuple[float, int]:
+        seed = flat[fact.seed]
+        length = max(1, len(by_id[seed.source_id].passages))
+        return (seed.index / length, fact.seed)
+
+    return [chosen[0], *sorted(chosen[1:], key=position)]
+
+
+def _paragraph(index: int, count: int) -> int:
+    """A short lead paragraph, then paragraphs of up to four sentences."""
+    if count <= LEAD_PARAGRAPH + 1:
+        return 0
+    if index < LEAD_PARAGRAPH:
+        return 0
+    rest = count - LEAD_PARAGRAPH
+    groups = math.ceil(rest / PARAGRAPH)
+    size = math.ceil(rest / groups)
+    return 1 + (index - LEAD_PARAGRAPH) // size
+
+
+def _span(passage: Passage) -> Span:
+    return Span(
+        source_id=passage.source_id, start=passage.start, end=passage.end, text=passage.text
+    )
