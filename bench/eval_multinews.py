@@ -33,7 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--system", action="append", help="full, draft, lead, central (all)")
+    parser.add_argument(
+        "--system", action="append", help="full, freeform, draft, lead, central (default: all)"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "runs" / "multinews")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()

@@ -136,7 +136,12 @@ BRIEF = _settings_bundle(
     _option(
         "sentences",
         Annotated[
-            int | None, typer.Option("--sentences", "-n", help="Target number of sentences.")
+            int | None,
+            typer.Option(
+                "--sentences",
+                "-n",
+                help="Sentences in the brief (default: two per usable source, 5 to 12).",
+            ),
         ],
     ),
     _option(
