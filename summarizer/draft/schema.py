@@ -107,27 +107,13 @@ def draft_model(target_sentences: int, source_ids: tuple[int, ...] = ()) -> type
     high = max(low, target_sentences + 1)
     sentence_model: type[DraftSentence] = DraftSentence
     if source_ids:
-        sentence_model = create_model(
-            "DraftSentence",
-            __base__=DraftSentence,
-            __doc__=DraftSentence.__doc__,
-            source_ids=(
-                list[int],
-                Field(
-                    json_schema_extra={
-                        "items": {"type": "integer", "enum": list(source_ids)},
-                        "minItems": 1,
-                    },
-                    description=DraftSentence.model_fields["source_ids"].description,
-                ),
-            ),
-        )
+        sentence_model = DraftSentence.offering(source_ids)
     return create_model(
         "Draft",
         __base__=Draft,
         __doc__=Draft.__doc__,
         sentences=(
-            list[sentence_model],
+            list[sentence_model],  # type: ignore[valid-type]  # a class made at run time
             Field(
                 json_schema_extra={"minItems": low, "maxItems": high},
                 description=f"The brief in reading order, one sentence per item "

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from summarizer.errors import LLMResponseError
 from summarizer.llm.seam import Model
@@ -50,31 +50,11 @@ class SlotSentence(CitedSentence):
 
     unknown_id: ClassVar[str] = "is not in this sentence's evidence"
 
-    @classmethod
-    def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
-        context = info.context if isinstance(info.context, dict) else {}
-        allowed = context.get("source_ids")
-        return allowed if isinstance(allowed, list) else None
-
 
 @cache
 def slot_model(source_ids: tuple[int, ...]) -> type[SlotSentence]:
     """``SlotSentence`` whose schema offers only ``source_ids`` (a grammar enforces it)."""
-    return create_model(
-        "SlotSentence",
-        __base__=SlotSentence,
-        __doc__=SlotSentence.__doc__,
-        source_ids=(
-            list[int],
-            Field(
-                json_schema_extra={
-                    "items": {"type": "integer", "enum": list(source_ids)},
-                    "minItems": 1,
-                },
-                description=SlotSentence.model_fields["source_ids"].description,
-            ),
-        ),
-    )
+    return SlotSentence.offering(source_ids)
 
 
 class BriefTitle(BaseModel):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 from summarizer.text.sentences import count_sentences
 
@@ -118,8 +118,31 @@ class CitedSentence(BaseModel):
 
     @classmethod
     def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
-        """The IDs this sentence may cite (``None``: not known, not checked)."""
-        return None
+        """The IDs this sentence may cite: ``context["source_ids"]`` (``None``: unchecked)."""
+        context = info.context if isinstance(info.context, dict) else {}
+        allowed = context.get("source_ids")
+        return allowed if isinstance(allowed, list) else None
+
+    @classmethod
+    def offering(cls, source_ids: Sequence[int]) -> type[Self]:
+        """This model with a schema that offers only ``source_ids`` (an ``enum``, which a
+        grammar-constrained server such as llama.cpp enforces while sampling)."""
+        field = cls.model_fields["source_ids"]
+        return create_model(
+            cls.__name__,
+            __base__=cls,
+            __doc__=cls.__doc__,
+            source_ids=(
+                list[int],
+                Field(
+                    json_schema_extra={
+                        "items": {"type": "integer", "enum": list(source_ids)},
+                        "minItems": 1,
+                    },
+                    description=field.description,
+                ),
+            ),
+        )
 
     @field_validator("text")
     @classmethod

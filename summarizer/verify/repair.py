@@ -33,7 +33,7 @@ import logging
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pydantic import Field, ValidationInfo
+from pydantic import Field
 
 from summarizer.errors import LLMResponseError, VerificationFailed
 from summarizer.llm.seam import Model
@@ -78,12 +78,6 @@ class Rewrite(CitedSentence):
 
     many_sentences_fix: ClassVar[str] = "write exactly one sentence"
     unknown_id: ClassVar[str] = "is not in the evidence"
-
-    @classmethod
-    def valid_ids(cls, info: ValidationInfo) -> list[int] | None:
-        context = info.context if isinstance(info.context, dict) else {}
-        allowed = context.get("source_ids")
-        return allowed if isinstance(allowed, list) else None
 
 
 def rewrite_prompts() -> list[Prompt]:
