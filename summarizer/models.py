@@ -248,9 +248,6 @@ class Summary(_Model):
         """IDs of the sources some shown sentence cites, in ID order."""
         return sorted({c for s in self.shown_sentences for c in s.citations})
 
-    def usable_sources(self) -> list[Source]:
-        return [s for s in self.sources if s.ok]
-
     @property
     def shown_sentences(self) -> list[SummarySentence]:
         return [s for s in self.sentences if s.shown]

@@ -112,6 +112,8 @@ def _settings(overrides: dict[str, Any]) -> Settings:
     settings = Settings().with_overrides(**overrides)
     scrubber = _Scrubber([settings.api_key_value()])
     for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _Scrubber)]:
+            handler.removeFilter(old)  # one scrubber per handler, for this run's key
         handler.addFilter(scrubber)
     return settings
 

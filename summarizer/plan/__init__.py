@@ -158,9 +158,10 @@ def _select(
         for source_id in source_ids:
             if source_id in covered():
                 continue
-            own = [
+            own = [  # facts whose evidence (not just membership) includes this source
                 f for f in ranked
-                if f not in chosen and source_id in {flat[m].source_id for m in f.members}
+                if f not in chosen
+                and source_id in {flat[m].source_id for m in f.members[:MAX_EVIDENCE]}
                 and redundancy(f) <= REDUNDANCY_COSINE
             ]  # fmt: skip
             if own and len(chosen) < target:
