@@ -289,3 +289,12 @@ def test_backend_500_storm_is_one_line(env: dict[str, str]) -> None:
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "boom" in result.stderr.splitlines()[-1]
+
+
+def test_help_shows_bracketed_text() -> None:
+    """Rich markup must not swallow the env-variable hints or the [n] of check's help."""
+    env = {**os.environ, "COLUMNS": "200"}
+    summarize_help = run_cli("summarize", "--help", env=env).stdout
+    assert "[env: OPENAI_BASE_URL]" in summarize_help and "[env: SUMMARIZER_HOME]" in summarize_help
+    check_help = run_cli("check", "--help", env=env).stdout
+    assert "[n] markers" in check_help and "[0], [1]" in check_help

@@ -162,10 +162,10 @@ def summarize(
 @flags(OUTPUT, ENDPOINT, MODE, CACHE, PRIVATE)
 def check(
     summary_file: Annotated[
-        Path, typer.Argument(help="A cited text: a brief with [n] markers, or '-'.")
+        Path, typer.Argument(help="A cited text: a brief with \\[n] markers, or '-'.")
     ],
     sources: Annotated[
-        list[str] | None, typer.Argument(help="The sources [0], [1], ... in order.")
+        list[str] | None, typer.Argument(help="The sources \\[0], \\[1], ... in order.")
     ] = None,
     input_file: Annotated[
         Path | None, typer.Option("--input", "-i", help="A list file of sources.")

@@ -69,25 +69,27 @@ ENDPOINT = _settings_bundle(
         "base_url",
         Annotated[
             str | None,
-            typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL]."),
+            typer.Option("--base-url", help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL]."),
         ],
     ),
     _option(
         "model",
-        Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")],
+        Annotated[
+            str | None, typer.Option("--model", help="Model name \\[env: SUMMARIZER_MODEL].")
+        ],
     ),
     _option(
         "api_key",
         Annotated[
             str | None,
-            typer.Option("--api-key", help="API key [env: OPENAI_API_KEY].", show_default=False),
+            typer.Option("--api-key", help="API key \\[env: OPENAI_API_KEY].", show_default=False),
         ],
     ),
     _option(
         "home",
         Annotated[
             Path | None,
-            typer.Option("--home", help="Cache and model folder [env: SUMMARIZER_HOME]."),
+            typer.Option("--home", help="Cache and model folder \\[env: SUMMARIZER_HOME]."),
         ],
     ),
     build=lambda base_url, model, api_key, home: {
