@@ -81,3 +81,21 @@ def test_readme_main_job_on_the_embedded_model(tmp_path: Path) -> None:
 
     server_log = tmp_path / "home" / "logs" / "local-server.log"
     assert server_log.exists(), "the embedded server was started"
+
+    # A fully cached re-run starts no model: every answer comes from the cache and the
+    # embedded server's log is not touched.
+    log = tmp_path / "home" / "logs" / "local-server.log"
+    size = log.stat().st_size
+    again_json = tmp_path / "again.json"
+    again = subprocess.run(
+        [
+            sys.executable, "-m", "summarizer", "summarize", "-i", "examples/sources.txt",
+            "--sentences", "4", "-o", str(again_json),
+        ],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    cached = json.loads(again_json.read_text())
+    assert cached["stats"]["llm_calls"] == 0 and cached["stats"]["cache_hits"] > 0
+    assert [s["text"] for s in cached["sentences"]] == [s["text"] for s in data["sentences"]]
+    assert log.stat().st_size == size, "no model server was started"

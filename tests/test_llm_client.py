@@ -535,3 +535,37 @@ async def test_injected_http_client_is_used_and_left_open(
             assert (await llm.structured(Answer, MESSAGES, prompts=PROMPTS)).value == 1
         assert not http.is_closed
     assert seen == [f"{server.base_url}/chat/completions"]
+
+
+async def test_endpoint_is_connected_on_the_first_cache_miss_only(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """What the embedded server relies on: a fully cached run never starts it."""
+    started: list[str] = []
+
+    async def connect() -> str:
+        started.append("start")
+        await asyncio.sleep(0.05)  # concurrent first misses must wait for one start
+        return server.base_url
+
+    settings = make_settings(tmp_path, "http://127.0.0.1:9/v1")
+    server.script(tool_reply("Answer", {"value": 1}), tool_reply("Answer", {"value": 2}))
+    async with LLM(settings, cache_identity="local:test", connect=connect) as llm:
+        first, second = await asyncio.gather(
+            llm.structured(Answer, MESSAGES, prompts=PROMPTS),
+            llm.structured(
+                Answer, [*MESSAGES, {"role": "user", "content": "again"}], prompts=PROMPTS
+            ),
+        )
+    assert {first.value, second.value} == {1, 2} and started == ["start"]
+
+    never: list[str] = []
+
+    async def must_not_start() -> str:
+        never.append("start")
+        return server.base_url
+
+    async with LLM(settings, cache_identity="local:test", connect=must_not_start) as llm:
+        assert (await llm.structured(Answer, MESSAGES, prompts=PROMPTS)).value == first.value
+        assert llm.stats.cache_hits == 1 and llm.stats.llm_calls == 0
+    assert never == [] and len(chat(server)) == 2

@@ -2,7 +2,8 @@
 
 ``open_llm(settings)`` is how the pipeline gets one: against the configured
 endpoint, or, with no base URL set, against the embedded local model server,
-which it starts and is sure to stop again (also on Ctrl-C).
+which it starts on the first request the cache cannot answer (a fully cached
+run starts no model) and is sure to stop again (also on Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["LLM", "open_llm"]
 
+_NOT_STARTED = "http://127.0.0.1:9/v1"  # replaced by the embedded server's URL when it starts
+
 
 @asynccontextmanager
 async def open_llm(
@@ -31,18 +34,29 @@ async def open_llm(
             yield llm
         return
 
-    from summarizer.llm.local import LocalServer
+    from summarizer.llm.local import MODEL_ALIAS, MODEL_SHA256, LocalServer
 
-    logger.info("no endpoint configured: starting the embedded local model")
-    async with LocalServer(settings) as server:
-        local = settings.with_overrides(
-            model=settings.model or server.model_name,
-            llm_timeout=max(settings.llm_timeout, settings.local_timeout),
-        )
+    server = LocalServer(settings)
+
+    async def start() -> str:
+        logger.info("no endpoint configured and not all answers cached: starting the local model")
+        await server.astart()
+        return server.base_url
+
+    local = settings.with_overrides(
+        model=settings.model or MODEL_ALIAS,
+        llm_timeout=max(settings.llm_timeout, settings.local_timeout),
+    )
+    try:
+        # The server starts on the first cache miss: a fully cached run starts no model.
+        # Until then the client points at a placeholder it never contacts.
         async with LLM(
             local,
-            base_url=server.base_url,
+            base_url=_NOT_STARTED,
             http_client=http_client,
-            cache_identity=server.cache_identity,
+            cache_identity=f"local:{MODEL_SHA256}",
+            connect=start,
         ) as llm:
             yield llm
+    finally:
+        server.stop()

@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
@@ -103,8 +103,14 @@ class LLM:
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         cache_identity: str | None = None,
+        connect: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
-        """``cache_identity`` names the backend in cache keys (default: its URL)."""
+        """``cache_identity`` names the backend in cache keys (default: its URL).
+
+        ``connect``: called once, before the first request that the cache cannot
+        answer, and returns the endpoint's real base URL (the embedded server is
+        started there, so a fully cached run starts no model).
+        """
         url = base_url or settings.base_url
         if not url:
             raise ConfigError(
@@ -115,6 +121,8 @@ class LLM:
         self.base_url = url.rstrip("/")
         self._cache_identity = cache_identity or self.base_url
         self.model_name = settings.model or DEFAULT_MODEL_NAME
+        self._connect = connect
+        self._connecting = asyncio.Lock()
         self.stats = RunStats()  # this client's running total, kept by its own observer
         self._policy = RetryPolicy(settings.llm_retries, max_wait=settings.retry_max_wait)
         retry_timeouts = settings.retry_timeouts
@@ -295,8 +303,20 @@ class LLM:
         return probability
 
     # -- transport -------------------------------------------------------------------------
+    async def _ensure_connected(self) -> None:
+        if self._connect is None:
+            return
+        async with self._connecting:
+            if self._connect is None:
+                return
+            url = (await self._connect()).rstrip("/")
+            self.base_url = url
+            self._client.base_url = url  # openai normalises it (and adds the slash)
+            self._connect = None
+
     async def _send(self, **kwargs: Any) -> ChatCompletion:
         """One chat completion with transport retries; what instructor calls per attempt."""
+        await self._ensure_connected()
         attempts = 0
         try:
             async for attempt in self._policy.retrying(self._log_retry):
