@@ -34,6 +34,10 @@ class Passage(_Model):
     end: int
     text: str
 
+    def span(self) -> Span:
+        """This passage as evidence (the same offsets into its source's text)."""
+        return Span(source_id=self.source_id, start=self.start, end=self.end, text=self.text)
+
     @classmethod
     def from_spans(cls, text: str, source_id: int, spans: list[tuple[int, int]]) -> list[Passage]:
         """One passage per (start, end) span of ``text``, numbered from 0."""

@@ -64,18 +64,17 @@ async def summarize_sources(
         if progress is not None:
             progress(stage, done, total)
 
+    plan = None
     if settings.drafter == "plan":
         with meter.stage("plan"):
             plan = plan_brief(sources, settings)
-        with meter.stage("draft"):
-            tick("draft", 0, 1)
+    with meter.stage("draft"):
+        tick("draft", 0, 1)
+        if plan is not None:
             summary = await write_brief(plan, sources, llm, settings)
-            tick("draft", 1, 1)
-    else:
-        with meter.stage("draft"):
-            tick("draft", 0, 1)
+        else:
             summary = await draft_summary(sources, llm, settings)
-            tick("draft", 1, 1)
+        tick("draft", 1, 1)
     if settings.verify:
         with meter.stage("verify"):
             summary = await verify_summary(

@@ -43,7 +43,7 @@ from summarizer.cli.output import (
 from summarizer.errors import VerificationFailed
 from summarizer.models import Summary
 from summarizer.settings import Settings
-from summarizer.text.clean import strip_controls
+from summarizer.text.clean import redact_secrets, strip_controls
 
 app = typer.Typer(
     add_completion=False,
@@ -97,12 +97,10 @@ class _Scrubber(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 4]
+        self.secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
+        message = redact_secrets(record.getMessage(), self.secrets)
         record.msg, record.args = strip_controls(message), ()
         return True
 

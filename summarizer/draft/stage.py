@@ -21,7 +21,7 @@ from summarizer.draft.context import estimate_tokens, passage_id, select_passage
 from summarizer.draft.schema import Draft, draft_model
 from summarizer.errors import ConfigError, NoUsableSourceError
 from summarizer.llm.seam import Model
-from summarizer.models import Passage, Source, Span, Status, Summary, SummarySentence, Verdict
+from summarizer.models import Source, Status, Summary, SummarySentence, Verdict
 from summarizer.prompts import load_prompt
 from summarizer.settings import Settings
 from summarizer.text.fences import attribute, clean_passage
@@ -148,7 +148,7 @@ async def draft_summary(sources: list[Source], llm: Model, settings: Settings) -
             paragraph=0 if index < lead else 1,
             verdict=Verdict(
                 status=Status.UNVERIFIED,
-                evidence=[_span(passages[pid]) for pid in item.evidence if pid in passages],
+                evidence=[passages[pid].span() for pid in item.evidence if pid in passages],
                 reason="evidence named by the drafting model; not verified"
                 if item.evidence
                 else "",
@@ -170,11 +170,4 @@ async def draft_summary(sources: list[Source], llm: Model, settings: Settings) -
             "passages_shown": {str(s.id): len(s.passages) for s in shown},
             "passages_total": {str(s.id): len(s.passages) for s in usable},
         },
-    )
-
-
-# -- helpers -----------------------------------------------------------------------------------
-def _span(passage: Passage) -> Span:
-    return Span(
-        source_id=passage.source_id, start=passage.start, end=passage.end, text=passage.text
     )

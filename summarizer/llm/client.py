@@ -62,7 +62,7 @@ from summarizer.models import RunStats
 from summarizer.prompts import Prompt
 from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
-from summarizer.text.clean import one_line
+from summarizer.text.clean import one_line, redact_secrets
 from summarizer.text.urls import is_loopback, redact_url
 
 logger = logging.getLogger(__name__)
@@ -418,10 +418,7 @@ class LLM:
 
     def _scrub(self, text: str) -> str:
         """One line, never the API key (servers sometimes echo request headers)."""
-        text = one_line(text)
-        if len(self._secret) >= 4:
-            text = text.replace(self._secret, "***")
-        return text
+        return redact_secrets(one_line(text), [self._secret])
 
 
 # -- module helpers ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import httpx
 from summarizer.errors import LocalModelError
 from summarizer.llm import local
 from summarizer.settings import Settings
+from summarizer.text.clean import redact_secrets
 from summarizer.text.urls import redact_url
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class DoctorCheck:
 
 
 def _scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    return redact_secrets(text, [secret], min_length=1)
 
 
 async def diagnose(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from summarizer.models import Passage, Plan, PlanSlot, Source, Span
+from summarizer.models import Passage, Plan, PlanSlot, Source
 from summarizer.settings import Settings
 from summarizer.text.centrality import lexrank_scores, sentence_like, tfidf_matrix
 from summarizer.text.lexical import BM25, tokenize
@@ -47,14 +47,17 @@ class _Fact:
     score: float
 
 
-def _candidates(sources: Sequence[Source]) -> list[Passage]:
-    """Sentence-like passages of every usable source; all its passages for a source with none."""
+def _candidates(sources: Sequence[Source]) -> tuple[list[Passage], dict[int, int]]:
+    """Sentence-like passages of every usable source (all its passages for a source with
+    none), and each source's passage count (for relative positions)."""
     flat: list[Passage] = []
+    lengths: dict[int, int] = {}
     for source in sources:
         passages = source.segmented()
+        lengths[source.id] = len(passages)
         chosen = [p for p in passages if sentence_like(p.text)]
         flat.extend(chosen or [p for p in passages if len(p.text.split()) >= 3])
-    return flat
+    return flat, lengths
 
 
 def _length(settings: Settings, usable: int) -> int:
@@ -66,11 +69,10 @@ def _length(settings: Settings, usable: int) -> int:
 def plan_brief(sources: Sequence[Source], settings: Settings) -> Plan:
     """The plan for a brief of ``sources``: the same input always gives the same plan."""
     usable = [s for s in sources if s.ok]
-    flat = _candidates(usable)
+    flat, lengths = _candidates(usable)
     target = _length(settings, len(usable))
     if not flat:
         return Plan(slots=[], target=target, candidates=0)
-    by_id = {s.id: s for s in usable}
     vectors = tfidf_matrix([tokenize(p.text) for p in flat])
     similarity = vectors @ vectors.T
     centrality = lexrank_scores(similarity)
@@ -88,13 +90,13 @@ def plan_brief(sources: Sequence[Source], settings: Settings) -> Plan:
             + FOCUS_WEIGHT * focus[fact.seed]
         )
     chosen = _select(facts, flat, similarity, target, [s.id for s in usable])
-    ordered = _order(chosen, flat, by_id)
+    ordered = _order(chosen, flat, lengths)
     slots = [
         PlanSlot(
             index=index,
             paragraph=_paragraph(index, len(ordered)),
             source_ids=sorted({flat[m].source_id for m in fact.members[:MAX_EVIDENCE]}),
-            evidence=[_span(flat[m]) for m in fact.members[:MAX_EVIDENCE]],
+            evidence=[flat[m].span() for m in fact.members[:MAX_EVIDENCE]],
             score=round(fact.score, 6),
         )
         for index, fact in enumerate(ordered)
@@ -184,14 +186,14 @@ def _select(
     return chosen
 
 
-def _order(chosen: list[_Fact], flat: Sequence[Passage], by_id: dict[int, Source]) -> list[_Fact]:
+def _order(chosen: list[_Fact], flat: Sequence[Passage], lengths: dict[int, int]) -> list[_Fact]:
     """Lead fact first; the rest in the order the sources tell them (relative position)."""
     if not chosen:
         return []
 
     def position(fact: _Fact) -> tuple[float, int]:
         seed = flat[fact.seed]
-        length = max(1, len(by_id[seed.source_id].passages))
+        length = max(1, lengths[seed.source_id])
         return (seed.index / length, fact.seed)
 
     return [chosen[0], *sorted(chosen[1:], key=position)]
@@ -207,9 +209,3 @@ def _paragraph(index: int, count: int) -> int:
     groups = math.ceil(rest / PARAGRAPH)
     size = math.ceil(rest / groups)
     return 1 + (index - LEAD_PARAGRAPH) // size
-
-
-def _span(passage: Passage) -> Span:
-    return Span(
-        source_id=passage.source_id, start=passage.start, end=passage.end, text=passage.text
-    )

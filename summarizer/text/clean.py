@@ -10,6 +10,7 @@ so every layer (errors included) may use them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/PM/APC/SOS strings
 # (terminated by BEL or ST), then any other two-byte escape.
@@ -65,6 +66,18 @@ def one_line(text: str | None) -> str:
     if not text:
         return ""
     return _SPACE_RE.sub(" ", strip_controls(text)).strip()
+
+
+def redact_secrets(text: str, secrets: Iterable[str | None], *, min_length: int = 4) -> str:
+    """``text`` with every secret (an API key) replaced by ``***``.
+
+    Secrets shorter than ``min_length`` are left alone: replacing a one-letter
+    "key" everywhere would garble the message without protecting anything.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= min_length:
+            text = text.replace(secret, "***")
+    return text
 
 
 def escape_markdown(text: str, *, line_start: bool = False) -> str:

@@ -64,9 +64,7 @@ def merge_spans(source: Source, passages: Sequence[Passage]) -> list[Span]:
                 text=source.text[last.start : passage.end],
             )
         else:
-            spans.append(
-                Span(source_id=source.id, start=passage.start, end=passage.end, text=passage.text)
-            )
+            spans.append(passage.span())
     return spans
 
 
