@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +107,16 @@ async def asummarize(
     transport: httpx.AsyncBaseTransport | None = None,
     http_client: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
+    llm: Model | None = None,
     **options: Any,
 ) -> Summary:
     """Fetch, extract, draft, verify and repair: the whole job, asynchronously.
 
     ``sources`` are URLs, local file paths, or ready ``Source`` objects (IDs are
     reassigned in the order given). ``options`` override settings fields, e.g.
-    ``summarize(urls, target_sentences=4, on_unsupported="remove")``.
+    ``summarize(urls, target_sentences=4, on_unsupported="remove")``. ``llm``: a
+    model already open (a batch worker shares one across its jobs); by default
+    one is opened for ``settings`` and closed again.
     """
     settings = (settings or Settings()).with_overrides(**options)
     total_started = time.perf_counter()
@@ -128,7 +132,9 @@ async def asummarize(
         )
     all_sources = _renumber([*ready, *fetched])
 
-    async with open_llm(settings, http_client=http_client) as llm:
+    async with AsyncExitStack() as stack:
+        if llm is None:
+            llm = await stack.enter_async_context(open_llm(settings, http_client=http_client))
         summary = await summarize_sources(
             all_sources, settings, llm, progress=progress, meter=meter
         )
