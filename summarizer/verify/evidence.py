@@ -68,7 +68,7 @@ def merge_spans(source: Source, passages: Sequence[Passage]) -> list[Span]:
     return spans
 
 
-def _adjacent(source: Source, span: Span, passage: Passage) -> bool:
+def _adjacent(source: Source, span: Span, passage: Passage | Span) -> bool:
     return not source.text[span.end : passage.start].strip()
 
 
@@ -100,9 +100,31 @@ def trim_span(claim: str, span: Span, limit: int = MAX_SPAN_CHARS) -> Span:
 
 
 def select_evidence(claim: str, source: Source, k: int, *, neighbours: int = 0) -> list[Span]:
-    """Evidence spans from one source for ``claim``: see the module docstring."""
+    """Evidence spans from one source for ``claim``: see the module docstring.
+
+    Each passage is trimmed on its own before contiguous ones are merged, so k
+    passages may show up to k × ``MAX_SPAN_CHARS`` (one run-on passage cannot
+    crowd out the others).
+    """
     chosen = best_passages(claim, source, k, neighbours=neighbours)
-    return [trim_span(claim, span) for span in merge_spans(source, chosen)]
+    trimmed = [trim_span(claim, passage.span()) for passage in chosen]
+    return _merge_trimmed(source, trimmed)
+
+
+def _merge_trimmed(source: Source, spans: Sequence[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if merged and span.start >= merged[-1].end and _adjacent(source, merged[-1], span):
+            last = merged[-1]
+            merged[-1] = Span(
+                source_id=source.id,
+                start=last.start,
+                end=span.end,
+                text=source.text[last.start : span.end],
+            )
+        else:
+            merged.append(span)
+    return merged
 
 
 def joint_evidence(

@@ -35,7 +35,7 @@ from summarizer.models import (
 )
 from summarizer.settings import Settings
 from summarizer.text.lexical import coverage
-from summarizer.verify.checks import describe_failures, failed, run_checks
+from summarizer.verify.checks import describe_failures, failed, parse_published, run_checks
 from summarizer.verify.evidence import evidence_text, joint_evidence
 from summarizer.verify.judge import judge
 
@@ -83,7 +83,9 @@ async def assess(
     spans = list(spans)
     shown = evidence_text(spans)
     scope = shown if settings.check_scope == "evidence" else "\n".join(s.text for s in sources)
-    checks = run_checks(claim, scope)
+    dates = {s.published for s in sources}
+    published = parse_published(dates.pop()) if len(dates) == 1 else None
+    checks = run_checks(claim, scope, published=published)
     judge_p = await judge(claim, spans, llm)
     lexical = coverage(claim, shown)
     return Assessment(

@@ -95,7 +95,7 @@ def test_ambiguous_month_words_are_not_dates() -> None:
     assert dates_in("The council may march on.", claim=True) == {}
     assert dates_in("Theresa May spoke.", claim=True) == {}
     assert dates_in("It opens in May.", claim=True) == {"May": "may"}
-    assert dates_in("It opened on May 3.", claim=True) == {"May": "may"}
+    assert dates_in("It opened on May 3.", claim=True) == {"May": "may", "May 3": "may 3"}
     assert dates_in("born in 2013, she said", claim=True) == {"2013": "2013"}
 
 

@@ -1,0 +1,72 @@
+"""Negation: a claim must not flip the polarity of the evidence sentence it restates.
+
+A small judge reads "was not malignant" against "discovered it was malignant" as
+a near-copy. This check finds the evidence sentences that share most of the
+claim's content words (the restated statement) and compares polarity: negation
+cues ("not", "n't", "never", "no", "failed to", "denied"…) present on one side and
+absent on the other fail it. Reported only when some evidence sentence shares at
+least ``MIN_SHARED`` of the claim's content words and a negation cue is on either
+side (otherwise there is nothing to compare), and the claim is split at clause
+boundaries first, so a fusion's two halves are compared with their own sources.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.models import Check
+from summarizer.text.lexical import tokenize
+from summarizer.verify.checks._text import rough_sentences
+
+_CUES = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
+    r"no longer|fail(?:s|ed)? to|refus(?:e|es|ed) to|den(?:y|ies|ied)|unable|"
+    r"lack(?:s|ed)?)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+# Clause boundaries a fused claim is split at (each half restates one sentence).
+_CLAUSES = re.compile(
+    r";|,\s*(?:and|but|while|yet|although|though|whereas)\s+|\s+but\s+|,\s*yet\s+"
+)
+MIN_SHARED = 0.6
+MIN_CLAUSE_WORDS = 4
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` carries an odd number of negation cues."""
+    return len(_CUES.findall(text)) % 2 == 1
+
+
+def _content(text: str) -> set[str]:
+    return {t for t in tokenize(_CUES.sub(" ", text)) if not t.isdigit()}
+
+
+def _clauses(claim: str) -> list[str]:
+    parts = [p.strip() for p in _CLAUSES.split(claim) if p and p.strip()]
+    kept = [p for p in parts if len(_content(p)) >= MIN_CLAUSE_WORDS]
+    return kept or [claim]
+
+
+def check_negation(claim: str, evidence: str) -> Check | None:
+    sentences = [(s, _content(s)) for s in rough_sentences(evidence)]
+    compared = False
+    flipped: list[str] = []
+    for clause in _clauses(claim):
+        wanted = _content(clause)
+        if not wanted or not sentences:
+            continue
+        shares = [(len(wanted & words) / len(wanted), s) for s, words in sentences]
+        best = max(share for share, _ in shares)
+        if best < MIN_SHARED:
+            continue
+        # Every sentence about as close as the best one is a candidate restatement.
+        candidates = [s for share, s in shares if share >= best - 0.1]
+        polarity = negated(clause)
+        if not polarity and not any(negated(s) for s in candidates):
+            continue  # no negation on either side: nothing to compare
+        compared = True
+        if all(negated(s) != polarity for s in candidates):
+            flipped.append(clause)
+    if not compared:
+        return None
+    return Check(kind="negation", passed=not flipped, missing=flipped)
