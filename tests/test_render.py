@@ -247,11 +247,12 @@ def test_json_round_trips_with_computed_fields() -> None:
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "article", "div",
-    "h1", "h2", "p", "span", "a", "b", "ol", "ul", "li",
+    "h1", "h2", "p", "span", "a", "b", "em", "ol", "ul", "li",
+    "details", "summary", "blockquote",
 }  # fmt: skip
 ALLOWED_ATTRS = {
     "lang", "charset", "http-equiv", "content", "name", "class", "id", "href",
-    "rel", "tabindex", "role", "title", "value",
+    "rel", "tabindex", "role", "title", "value", "aria-describedby",
 }  # fmt: skip
 
 
@@ -290,7 +291,8 @@ def test_html_page_structure_links_and_failures() -> None:
     assert_safe_html(page)
     tags = html_tags(page)
     ids = {dict(attrs).get("id") for _, attrs in tags} - {None}
-    assert ids == {"ref-0", "ref-2"}  # failed source 1 is not in the reference list
+    # Failed source 1 keeps its number in the reference list, with its reason.
+    assert {i for i in ids if i.startswith("ref-")} == {"ref-0", "ref-1", "ref-2"}
     hrefs = [dict(attrs)["href"] for tag, attrs in tags if tag == "a"]
     assert hrefs.count("#ref-0") == 2 and hrefs.count("#ref-2") == 2
     assert "https://news.example.com/2024/budget" in hrefs
@@ -300,8 +302,10 @@ def test_html_page_structure_links_and_failures() -> None:
     classes = [dict(attrs).get("class") for tag, attrs in tags if tag == "span"]
     assert "sentence status-unsupported" in classes
     assert "badge badge-unsupported" in classes and "badge badge-uncited" in classes
-    assert "Taxes will fall" not in page
-    # The evidence and verdict shown on hover.
+    # The removed sentence is only in its closed disclosure, never in a paragraph.
+    assert page.count("Taxes will fall") == 1
+    assert page.index("Taxes will fall") > page.index('<details class="removed">')
+    # The evidence and verdict, in each paragraph's "Evidence" notes.
     assert "The council voted 7-2 on Friday" in page
     assert "No source mentions a surplus." in page
     assert "missing: surplus" in page

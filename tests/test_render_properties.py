@@ -27,11 +27,12 @@ from summarizer.text.clean import one_line
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "article", "div",
-    "h1", "h2", "p", "span", "a", "b", "ol", "ul", "li",
+    "h1", "h2", "p", "span", "a", "b", "em", "ol", "ul", "li",
+    "details", "summary", "blockquote",
 }  # fmt: skip
 ALLOWED_ATTRS = {
     "lang", "charset", "http-equiv", "content", "name", "class", "id", "href",
-    "rel", "tabindex", "role", "title", "value",
+    "rel", "tabindex", "role", "title", "value", "aria-describedby",
 }  # fmt: skip
 
 

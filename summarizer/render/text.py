@@ -113,6 +113,23 @@ def coverage_line(summary: Summary) -> str:
     return line + "."
 
 
+def stats_line(summary: Summary, sep: str = " · ") -> str:
+    """LLM calls, tokens, seconds and model: the cost of a run, said alike in every format."""
+    stats = summary.stats
+    seconds = stats.timings.get("total", sum(stats.timings.values()))
+    calls = "call" if stats.llm_calls == 1 else "calls"
+    parts = [
+        f"{stats.llm_calls} LLM {calls} ({stats.cache_hits} cached)",
+        f"{stats.prompt_tokens + stats.completion_tokens} tokens "
+        f"({stats.prompt_tokens} prompt + {stats.completion_tokens} completion)",
+        f"{seconds:.1f} s",
+    ]
+    model = one_line(summary.model)
+    if model:
+        parts.append(f"model {model}")
+    return sep.join(parts)
+
+
 def score_text(sentence: SummarySentence) -> str:
     """The verifier's score as a short string, or '' when there is none."""
     score = sentence.verdict.score
