@@ -43,12 +43,20 @@ __all__ = [
 ]
 
 
-def _render(summary: Summary, fmt: str) -> str:
+def _render(item: Summary | Source | SummarySentence, fmt: str) -> str:
     # The package root wires models to render (models import no stage); render
     # pulls in rich, so it is loaded on the first to_markdown()/to_html().
+    if isinstance(item, Source):
+        from summarizer.render.notebook import source_html
+
+        return source_html(item)
+    if isinstance(item, SummarySentence):
+        from summarizer.render.notebook import sentence_html
+
+        return sentence_html(item)
     from summarizer.render import for_models
 
-    return for_models(summary, fmt)
+    return for_models(item, fmt)
 
 
 _use_renderer(_render)

@@ -7,6 +7,7 @@ JSON (``Summary.model_validate_json(summary.model_dump_json())``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -14,11 +15,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from summarizer.errors import ConfigError
+from summarizer.text.clean import one_line
+
 
 class _Model(BaseModel):
     # Computed fields appear in JSON output; ignoring extra keys lets that JSON
     # be read back into the model unchanged.
     model_config = ConfigDict(extra="ignore")
+
+
+def _clip(text: str | None, limit: int) -> str:
+    """One line of at most ``limit`` characters, for reprs that must stay short."""
+    line = one_line(text)
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class Passage(_Model):
@@ -68,6 +82,19 @@ class Source(_Model):
     @property
     def ok(self) -> bool:
         return self.error is None and bool(self.text)
+
+    def __repr__(self) -> str:
+        # The default repr lists the whole text and every passage (thousands of characters).
+        parts = [f"<Source {self.id} {_clip(self.title or self.url, 60)!r}"]
+        if self.error is not None:
+            parts.append(f"failed: {_clip(self.error, 80)}")
+        else:
+            parts += [_clip(field, 40) for field in (self.outlet, self.published) if field]
+            parts.append(_plural(len(self.passages), "passage"))
+        return " · ".join(parts) + ">"
+
+    def _repr_html_(self) -> str:
+        return _render(self, "html-fragment")
 
     def segmented(self) -> list[Passage]:
         """Its passages (made at ingest); segmented now for a source built without them."""
@@ -203,6 +230,14 @@ class SummarySentence(_Model):
         """Removed sentences stay in the JSON trail but are never rendered."""
         return self.verdict.status is not Status.REMOVED
 
+    def __repr__(self) -> str:
+        score = "" if self.score is None else f" {self.score:.2f}"
+        cites = "".join(f"[{c}]" for c in self.citations) or "no citation"
+        return f"<SummarySentence {self.status.value}{score} {cites} {_clip(self.text, 80)!r}>"
+
+    def _repr_html_(self) -> str:
+        return _render(self, "html-fragment")
+
 
 class StageStats(_Model):
     """Cost and wall time of one stage, as counted by the usage meter on each call."""
@@ -240,7 +275,11 @@ class Summary(_Model):
     """A verified, cited brief: the result of ``summarize`` and of ``check``."""
 
     title: str
-    sentences: list[SummarySentence] = Field(default_factory=list)
+    sentences: list[SummarySentence] = Field(
+        default_factory=list,
+        description="Every sentence, removed ones included (the repair trail); "
+        "shown_sentences is the brief as rendered.",
+    )
     sources: list[Source] = Field(default_factory=list)
     stats: RunStats = Field(default_factory=RunStats)
     model: str | None = None
@@ -254,6 +293,10 @@ class Summary(_Model):
 
     @property
     def shown_sentences(self) -> list[SummarySentence]:
+        """The brief's sentences, in order: what every format renders and users iterate.
+
+        ``sentences`` also holds those repair removed, kept for the trail.
+        """
         return [s for s in self.sentences if s.shown]
 
     def paragraphs(self) -> list[list[SummarySentence]]:
@@ -292,9 +335,81 @@ class Summary(_Model):
     def _repr_html_(self) -> str:
         return _render(self, "html-fragment")
 
+    def __repr__(self) -> str:
+        # A one-line digest: the default repr of a brief runs to thousands of characters.
+        shown = self.shown_sentences
+        verified = sum(1 for s in shown if s.status in (Status.SUPPORTED, Status.REPAIRED))
+        usable = sum(1 for s in self.sources if s.ok)
+        parts = [
+            f"<Summary {_clip(self.title, 60)!r}",
+            _plural(len(shown), "sentence"),
+            f"cites {len(self.cited_sources())} of {_plural(usable, 'source')}",
+            f"{verified} verified",
+        ]
+        for status in (Status.UNSUPPORTED, Status.UNCITED, Status.UNVERIFIED):
+            count = sum(1 for s in shown if s.status is status)
+            if count:
+                parts.append(f"{count} {status.value}")
+        removed = len(self.sentences) - len(shown)
+        if removed:
+            parts.append(f"{removed} removed")
+        failed = len(self.sources) - usable
+        if failed:
+            parts.append(f"{failed} failed")
+        return " · ".join(parts) + ">"
 
-Renderer = Callable[[Summary, str], str]
-"""``renderer(summary, fmt)``: fmt is "markdown", "html" or "html-fragment"."""
+    def to_dataframe(self) -> Any:
+        """One row per sentence (removed ones too, ``shown`` False), as a ``pandas.DataFrame``.
+
+        Columns: paragraph, text, status, score, citations, shown, extracted, slot,
+        repair (the last repair action), attempts, original_text, evidence. pandas is
+        optional; without it this raises ``ConfigError`` saying how to install it.
+        """
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            raise ConfigError(
+                "Summary.to_dataframe() needs pandas, which is not installed (pip install pandas)"
+            ) from None
+        rows = [
+            {
+                "paragraph": s.paragraph,
+                "text": s.text,
+                "status": s.status.value,
+                "score": s.score,
+                "citations": list(s.citations),
+                "shown": s.shown,
+                "extracted": s.extracted,
+                "slot": s.slot,
+                "repair": s.attempts[-1].action.value if s.attempts else None,
+                "attempts": len(s.attempts),
+                "original_text": s.original_text,
+                "evidence": [span.text for span in s.evidence],
+            }
+            for s in self.sentences
+        ]
+        return pandas.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+_FRAME_COLUMNS = (
+    "paragraph",
+    "text",
+    "status",
+    "score",
+    "citations",
+    "shown",
+    "extracted",
+    "slot",
+    "repair",
+    "attempts",
+    "original_text",
+    "evidence",
+)
+
+Renderable = Summary | Source | SummarySentence
+Renderer = Callable[[Renderable, str], str]
+"""``renderer(item, fmt)``: fmt is "markdown", "html" or "html-fragment" (the only one
+for a ``Source`` or a ``SummarySentence``)."""
 
 _renderers: list[Renderer] = []
 
@@ -304,7 +419,7 @@ def use_renderer(renderer: Renderer) -> None:
     _renderers[:] = [renderer]
 
 
-def _render(summary: Summary, fmt: str) -> str:
+def _render(item: Renderable, fmt: str) -> str:
     if not _renderers:  # only if summarizer.render failed to import with the package
         raise RuntimeError("no renderer registered; import summarizer.render")
-    return _renderers[0](summary, fmt)
+    return _renderers[0](item, fmt)
