@@ -22,7 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -118,6 +118,7 @@ async def asummarize(
     transport: httpx.AsyncBaseTransport | None = None,
     http_client: httpx.AsyncClient | None = None,
     progress: ProgressOption = None,
+    llm: Model | None = None,
     **options: Any,
 ) -> Summary:
     """Fetch, extract, draft, verify and repair: the whole job, asynchronously.
@@ -126,10 +127,12 @@ async def asummarize(
     reassigned in the order given). ``options`` override settings fields, e.g.
     ``summarize(urls, target_sentences=4, on_unsupported="remove")``. ``progress``:
     see ``ProgressOption`` (by default a display in notebooks, nothing elsewhere).
+    ``llm``: a model already open (a batch worker shares one across its jobs); by
+    default one is opened for ``settings`` and closed again.
     """
     settings = (settings or Settings()).with_overrides(**options)
     with progress_display(progress) as report:
-        return await _asummarize(sources, settings, transport, http_client, report)
+        return await _asummarize(sources, settings, transport, http_client, report, llm)
 
 
 async def _asummarize(
@@ -138,6 +141,7 @@ async def _asummarize(
     transport: httpx.AsyncBaseTransport | None,
     http_client: httpx.AsyncClient | None,
     progress: Progress | None,
+    llm: Model | None = None,
 ) -> Summary:
     total_started = time.perf_counter()
     meter = UsageMeter()
@@ -152,7 +156,9 @@ async def _asummarize(
         )
     all_sources = _renumber([*ready, *fetched])
 
-    async with open_llm(settings, http_client=http_client) as llm:
+    async with AsyncExitStack() as stack:
+        if llm is None:
+            llm = await stack.enter_async_context(open_llm(settings, http_client=http_client))
         summary = await summarize_sources(
             all_sources, settings, llm, progress=progress, meter=meter
         )
