@@ -295,6 +295,12 @@ def eval_command(
     run(work, interrupted="finished cases are kept; run the same command again to resume")
 
 
+from summarizer.cli.batch import batch_command, serve_command  # noqa: E402
+
+app.command("batch")(batch_command)
+app.command("serve")(serve_command)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

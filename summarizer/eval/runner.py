@@ -26,7 +26,7 @@ from summarizer import __version__
 from summarizer.cache import atomic_write_text, make_key
 from summarizer.errors import InputError, NoUsableSourceError, OutputError, SummarizerError
 from summarizer.eval.dataset import EvalCase, case_sources, dataset_sha, load_dataset
-from summarizer.eval.executor import Executor, LocalExecutor, Task
+from summarizer.executors import Executor, LocalExecutor, Task
 from summarizer.eval.judges import judge_name, llm_judge
 from summarizer.eval.metrics import ALCE_MAX_CITATIONS, Judge
 from summarizer.eval.records import (

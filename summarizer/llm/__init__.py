@@ -3,7 +3,8 @@
 ``open_llm(settings)`` is how the pipeline gets one: against the configured
 endpoint, or, with no base URL set, against the embedded local model server,
 which it starts on the first request the cache cannot answer (a fully cached
-run starts no model) and is sure to stop again (also on Ctrl-C).
+run starts no model) and is sure to stop again (also on Ctrl-C), unless a
+``summarizer serve`` on this machine already keeps one warm (``llm.shared``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,23 @@ async def open_llm(
         return
 
     from summarizer.llm.local import MODEL_ALIAS, MODEL_SHA256, LocalServer
+    from summarizer.llm.shared import find_shared
+
+    local = settings.with_overrides(
+        model=settings.model or MODEL_ALIAS,
+        llm_timeout=max(settings.llm_timeout, settings.local_timeout),
+    )
+    shared = await find_shared(settings)
+    if shared is not None:  # a `summarizer serve` on this machine: its warm model, no new one
+        logger.info("using the shared model server at %s (pid %d)", shared.base_url, shared.pid)
+        async with LLM(
+            local.with_overrides(model=settings.model or shared.model),
+            base_url=shared.base_url,
+            http_client=http_client,
+            cache_identity=shared.cache_identity,
+        ) as llm:
+            yield llm
+        return
 
     server = LocalServer(settings)
 
@@ -43,10 +61,6 @@ async def open_llm(
         await server.astart()
         return server.base_url
 
-    local = settings.with_overrides(
-        model=settings.model or MODEL_ALIAS,
-        llm_timeout=max(settings.llm_timeout, settings.local_timeout),
-    )
     try:
         # The server starts on the first cache miss: a fully cached run starts no model.
         # Until then the client points at a placeholder it never contacts.

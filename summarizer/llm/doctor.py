@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from summarizer.errors import LocalModelError
-from summarizer.llm import local
+from summarizer.llm import local, shared
 from summarizer.settings import Settings
 from summarizer.text.clean import redact_secrets
 from summarizer.text.urls import redact_url
@@ -48,10 +48,16 @@ async def diagnose(
     """Run the checks for the backend ``settings`` selects.
 
     ``start_local`` also boots the embedded server and queries it (slow: seconds,
-    plus a one-time model assembly). ``transport`` is the HTTP seam for tests.
+    plus a one-time model assembly); a running ``summarizer serve`` is checked
+    instead, as it is what a run would use. ``transport`` is the HTTP seam for tests.
     """
     if settings.uses_local_model:
+        status = await shared.check_shared(settings)
+        if status.alive and status.server is not None:
+            return await _shared_checks(settings, status.server)
         checks = [DoctorCheck("backend", True, "embedded local model (OPENAI_BASE_URL is not set)")]
+        if status.server is not None:  # published once, gone now: say why it is not used
+            checks.append(DoctorCheck("shared server", True, f"{status.reason}; ignored"))
         return checks + await _local_checks(settings, start_local=start_local)
     assert settings.base_url is not None
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -65,6 +71,26 @@ async def diagnose(
     )
     # Last line of defence: whatever a server or library echoed, the key is not shown.
     return [DoctorCheck(c.name, c.ok, _scrub(c.detail, api_key)) for c in checks]
+
+
+async def _shared_checks(settings: Settings, server: shared.SharedServer) -> list[DoctorCheck]:
+    """A ``summarizer serve`` is up: what runs without OPENAI_BASE_URL use, and does it answer."""
+    where = redact_url(server.base_url)
+    checks = [
+        DoctorCheck(
+            "backend",
+            True,
+            f"a shared server is running at {where} (summarizer serve, pid {server.pid}, "
+            f"since {server.started}); runs without OPENAI_BASE_URL use it",
+        )
+    ]
+    return checks + await _endpoint_checks(
+        server.base_url,
+        api_key=None,
+        model=settings.model or server.model,
+        name="shared server",
+        chat_timeout=CHAT_TIMEOUT,
+    )
 
 
 async def _endpoint_checks(

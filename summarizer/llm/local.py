@@ -56,6 +56,7 @@ __all__ = [
     "PART_COUNT",
     "PART_DISTRIBUTIONS",
     "LocalServer",
+    "client_host",
     "ensure_model",
     "file_sha256",
     "free_port",
@@ -93,6 +94,13 @@ def llama_cpp_version() -> str | None:
         return None
 
 
+def client_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to ``host``."""
+    if host in ("", "0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that was free a moment ago (the server binds it right after)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -100,7 +108,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_args(model_path: Path, port: int, settings: Settings) -> list[str]:
+def server_args(
+    model_path: Path, port: int, settings: Settings, *, host: str = "127.0.0.1"
+) -> list[str]:
     """The llama_cpp.server flags, measured on a 2-core CPU (bench/local_server.py).
 
     - no ``--chat_format``: the GGUF's own Jinja template (Qwen's) is used; a forced
@@ -117,7 +127,7 @@ def server_args(model_path: Path, port: int, settings: Settings) -> list[str]:
     return [
         "--model", str(model_path),
         "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1",
+        "--host", host,
         "--port", str(port),
         "--n_ctx", str(settings.context_size),
         "--n_batch", "512",
@@ -184,6 +194,8 @@ class LocalServer:
     ``stop()``) yields an OpenAI-compatible ``server.base_url`` and ``server.model_name``.
     The server is stopped on every way out of the block, including Ctrl-C and
     cancellation, and an atexit guard plus a stdin watchdog stop it if we are killed.
+    By default it listens on a free port of 127.0.0.1; ``summarizer serve`` gives a
+    ``port`` and ``host`` of the user's choosing.
     """
 
     def __init__(
@@ -193,8 +205,12 @@ class LocalServer:
         model_path: Path | None = None,
         extra_args: Sequence[str] = (),
         stop_grace: float = 5.0,
+        port: int | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.settings = settings
+        self.host = host
+        self.fixed_port = port
         self.model_path = model_path
         self.extra_args = list(extra_args)
         self.stop_grace = stop_grace
@@ -209,7 +225,7 @@ class LocalServer:
     def base_url(self) -> str:
         if self.port is None:
             raise LocalModelError("the local model server is not running")
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"http://{client_host(self.host)}:{self.port}/v1"
 
     @property
     def model_name(self) -> str:
@@ -316,8 +332,9 @@ class LocalServer:
             raise LocalModelError("the local model server is already running")
         if self.model_path is None:
             self.model_path = ensure_model(self.settings.models_dir)
-        self.port = free_port()
-        args = server_args(self.model_path, self.port, self.settings) + self.extra_args
+        self.port = self.fixed_port or free_port()
+        args = server_args(self.model_path, self.port, self.settings, host=self.host)
+        args += self.extra_args
         try:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
@@ -385,8 +402,13 @@ class LocalServer:
         if code is not None:
             tail = _tail(self.log_path, self._log_offset)
             self.stop()
-            if "address already in use" in tail.lower() and attempt < 2:
-                raise _PortTaken
+            if "address already in use" in tail.lower():
+                if self.fixed_port is not None:
+                    raise LocalModelError(
+                        f"port {self.fixed_port} on {self.host} is already in use"
+                    )
+                if attempt < 2:
+                    raise _PortTaken
             raise LocalModelError(self._failure(f"{_describe_exit(code)} during startup", tail))
         if time.monotonic() - started > self.settings.local_startup_timeout:
             tail = _tail(self.log_path, self._log_offset)
