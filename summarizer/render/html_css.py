@@ -22,6 +22,7 @@ BRIEF_CSS = """
   font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:46rem;
   line-height:1.6;overflow-wrap:anywhere}
 .sb-brief *{box-sizing:border-box;max-width:100%}
+.sb-brief a{color:var(--sb-link)}
 .sb-brief h1{font-size:1.6em;line-height:1.25;margin:.4em 0 .3em}
 .sb-brief h2{font-size:1.1em;margin:1.4em 0 .4em}
 .sb-brief .hint{font-size:.85em;margin:0 0 1em;color:var(--sb-muted)}
@@ -40,15 +41,15 @@ BRIEF_CSS = """
 .sb-brief .cite:hover{text-decoration:underline}
 .sb-brief .cite.missing{color:var(--sb-muted)}
 .sb-brief .badge{font-size:.75em;padding:0 .45em;border-radius:.7em;white-space:nowrap;
-  border:1px solid var(--sb-rule);text-decoration:none;display:inline-block;line-height:1.4}
+  border:1px solid var(--sb-rule);text-decoration:none}
 .sb-brief .badge-unsupported{background:var(--sb-warn)}
 .sb-brief .badge-unverified{background:var(--sb-info)}
 .sb-brief .badge-uncited{background:var(--sb-bad)}
 .sb-brief .badge-repaired{background:var(--sb-ok)}
 .sb-brief details{margin:.1em 0 .4em}
 .sb-brief summary{cursor:pointer;font-size:.85em;color:var(--sb-muted);width:fit-content}
-.sb-brief .notes,.sb-brief .trail{margin:.3em 0 .2em;padding-left:.2em;list-style:none;font-size:.88em;
-  line-height:1.45}
+.sb-brief .notes,.sb-brief .trail{margin:.3em 0 .2em;padding-left:.2em;list-style:none;
+  font-size:.88em;line-height:1.45}
 .sb-brief .notes>li,.sb-brief .trail>li{margin:.35em 0;padding:.15em .3em;border-radius:3px}
 .sb-brief .note-label{font-style:italic}
 .sb-brief .quote{margin:.2em 0 .2em .2em;padding-left:.5em;border-left:3px solid var(--sb-rule)}
