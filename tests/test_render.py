@@ -123,6 +123,10 @@ Officials expect a surplus. [0] ⚠ *unsupported* Residents were divided. ⚠ *u
 <!-- -->
 
 2. “Budget \\[draft\\] \\*notes\\*” notes/budget.txt
+
+Not used:
+
+- source 1: https://broken.example.org/story — HTTP 404 Not Found
 """
 
 
@@ -381,7 +385,7 @@ def test_terminal_shows_brief_badges_tables_and_stats() -> None:
     to_terminal(make_summary(), console)
     out = buffer.getvalue()
     assert "City budget passes" in out
-    assert "The council approved a $2.1M budget on Friday. [0] [2] ✓" in out
+    assert "The council approved a $2.1M budget on Friday. [0][2] ✓" in out
     assert "Spending on parks rises by 4%. [2] ↻" in out
     assert "Officials expect a surplus. [0] ⚠ unsupported" in out
     assert "Residents were divided. ✗ uncited" in out

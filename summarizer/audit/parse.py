@@ -69,7 +69,8 @@ _MARKER_RUN_RE = re.compile(rf"{_MARKER}(?:[ \t]*[,;]?[ \t]*{_MARKER})*")
 _NUM_RE = re.compile(_NUM)
 _STATUS_MARK_RE = re.compile(r"⚠[ \t]*\*(?:unsupported|unverified|uncited|removed)\*")
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*$")
-_REF_WORDS = r"(?:sources|references|bibliography|works cited|citations|notes)"
+# "flagged sentences" is our own --explain section: read, like references, as no brief text.
+_REF_WORDS = r"(?:sources|references|bibliography|works cited|citations|notes|flagged sentences)"
 _REF_HEADING_TEXT_RE = re.compile(rf"^\W*{_REF_WORDS}\W*$", re.IGNORECASE)
 _REF_LINE_HEADING_RE = re.compile(
     rf"^[ \t]*(?:\*\*|__)?{_REF_WORDS}[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*$", re.IGNORECASE

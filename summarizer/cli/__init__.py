@@ -5,6 +5,8 @@ It parses flags into ``Settings`` (flag groups declared once, in
 stdout or atomically to ``-o FILE`` (``summarizer.cli.output``), and turns every
 ``SummarizerError`` into one line on stderr with the error's exit code (0 ok,
 1 verification failed, 2 bad usage / no usable source, 3 LLM backend unavailable).
+Usage errors are one line too (``summarizer.cli.group``); ``-v``/``-q`` work
+before and after the command (``summarizer.cli.logs``).
 """
 
 from __future__ import annotations
@@ -16,18 +18,23 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 
 from summarizer import __version__
+from summarizer.cli import logs
+from summarizer.cli.group import Group
 from summarizer.cli.options import (
     BRIEF,
     CACHE,
+    CHECK_OUTPUT,
     ENDPOINT,
+    FETCH,
     MODE,
     OUTPUT,
     PRIVATE,
     OutputTarget,
+    Quiet,
+    Verbose,
     flags,
 )
 from summarizer.cli.output import (
@@ -38,15 +45,14 @@ from summarizer.cli.output import (
     read_text,
     report_failures,
     run,
-    stderr,
 )
+from summarizer.cli.views import render_command, sources_command
 from summarizer.errors import VerificationFailed
 from summarizer.models import Summary
-from summarizer.settings import Settings
-from summarizer.text.clean import redact_secrets, strip_controls
 
 app = typer.Typer(
-    add_completion=False,
+    cls=Group,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Multi-source news briefs in which every sentence is cited and verified.",
@@ -65,59 +71,18 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
-    verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More log output.")
-    ] = 0,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
 ) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=stderr, show_path=False, markup=False)],
-        force=True,
-    )
-    # Libraries that log expected conditions (empty pages, re-asks) as errors: the
-    # run reports those itself, so they only speak with -vv.
-    quiet = logging.DEBUG if verbose >= 2 else logging.CRITICAL
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "openai",
-        "instructor",
-        "trafilatura",
-        "htmldate",
-        "justext",
-    ):
-        logging.getLogger(noisy).setLevel(quiet)
+    """-v/-q here apply to every command; a command's own -v/-q adds to them."""
+    logs.configure_app(verbose, quiet)
 
 
-class _Scrubber(logging.Filter):
-    """The one scrubber every log line passes on its way to the terminal: the API key
-    becomes ``***`` (servers echo it back; libraries log it) and controls are removed."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = redact_secrets(record.getMessage(), self.secrets)
-        record.msg, record.args = strip_controls(message), ()
-        return True
-
-
-def _settings(overrides: dict[str, Any]) -> Settings:
-    """Environment first, flags over it; unknown or invalid names are a ConfigError."""
-    settings = Settings().with_overrides(**overrides)
-    scrubber = _Scrubber([settings.api_key_value()])
-    for handler in logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, _Scrubber)]:
-            handler.removeFilter(old)  # one scrubber per handler, for this run's key
-        handler.addFilter(scrubber)
-    return settings
+_settings = logs.load_settings  # what the commands (and summarizer.cli.batch) call
 
 
 @app.command()
-@flags(OUTPUT, ENDPOINT, MODE, BRIEF, CACHE, PRIVATE)
+@flags(OUTPUT, ENDPOINT, MODE, BRIEF, CACHE, PRIVATE, FETCH)
 def summarize(
     sources: Annotated[
         list[str] | None,
@@ -157,7 +122,7 @@ def summarize(
 
 
 @app.command()
-@flags(OUTPUT, ENDPOINT, MODE, CACHE, PRIVATE)
+@flags(CHECK_OUTPUT, ENDPOINT, MODE, CACHE, PRIVATE, FETCH)
 def check(
     summary_file: Annotated[
         Path, typer.Argument(help="A cited text: a brief with \\[n] markers, or '-'.")
@@ -295,11 +260,8 @@ def eval_command(
     run(work, interrupted="finished cases are kept; run the same command again to resume")
 
 
-from summarizer.cli.batch import batch_command, serve_command  # noqa: E402
-
-app.command("batch")(batch_command)
-app.command("serve")(serve_command)
-
+app.command("render")(render_command)
+app.command("sources")(sources_command)
 
 def main() -> None:
     """Console-script entry point."""

@@ -3,8 +3,10 @@
 A command declares which bundles it takes (``@flags(ENDPOINT, CACHE)``) and
 receives what they mean, not the raw flags: the settings-bundles arrive merged
 as ``overrides`` (a dict for ``Settings.with_overrides``), the output bundle as
-``out`` (an :class:`OutputTarget`). The decorator rewrites the command's
-signature, which is what typer reads, so ``--help`` and parsing are typer's own.
+``out`` (an :class:`OutputTarget`). Every command also gets ``-v``/``-q``
+(``LOGGING``), applied when the command starts. The decorator rewrites the
+command's signature, which is what typer reads, so ``--help`` and parsing are
+typer's own. Defaults shown in help come from ``Settings``, not copies.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from summarizer.cli import logs
+from summarizer.settings import Settings
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_of(field: str) -> str:
+    """A setting's default as help shows it."""
+    return str(Settings.model_fields[field].default)
 
 
 class Format(StrEnum):
@@ -43,13 +53,14 @@ class OutputTarget:
     fmt: Format | None
     path: Path | None
     force: bool
+    explain: bool = False
 
 
 @dataclass(frozen=True)
 class Bundle:
     """Flags declared once; ``build`` turns their values into what the command receives."""
 
-    receives: str  # "overrides" (merged dicts) or "out"
+    receives: str | None  # "overrides" (merged dicts), "out", or None: applied, not passed
     params: tuple[inspect.Parameter, ...]
     build: Callable[..., Any]
 
@@ -64,18 +75,39 @@ def _settings_bundle(*params: inspect.Parameter, build: Callable[..., dict[str, 
     return Bundle("overrides", params, build)
 
 
+_HOME = _option(
+    "home",
+    Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Cache and model folder \\[env: SUMMARIZER_HOME].",
+            show_default="~/.cache/summarizer",
+        ),
+    ],
+)
+
 ENDPOINT = _settings_bundle(
     _option(
         "base_url",
         Annotated[
             str | None,
-            typer.Option("--base-url", help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL]."),
+            typer.Option(
+                "--base-url",
+                help="OpenAI-compatible endpoint \\[env: OPENAI_BASE_URL].",
+                show_default="the embedded local model",
+            ),
         ],
     ),
     _option(
         "model",
         Annotated[
-            str | None, typer.Option("--model", help="Model name \\[env: SUMMARIZER_MODEL].")
+            str | None,
+            typer.Option(
+                "--model",
+                help="Model name \\[env: SUMMARIZER_MODEL].",
+                show_default="the embedded model; 'default' on an endpoint",
+            ),
         ],
     ),
     _option(
@@ -85,13 +117,7 @@ ENDPOINT = _settings_bundle(
             typer.Option("--api-key", help="API key \\[env: OPENAI_API_KEY].", show_default=False),
         ],
     ),
-    _option(
-        "home",
-        Annotated[
-            Path | None,
-            typer.Option("--home", help="Cache and model folder \\[env: SUMMARIZER_HOME]."),
-        ],
-    ),
+    _HOME,
     build=lambda base_url, model, api_key, home: {
         "base_url": base_url,
         "model": model,
@@ -100,12 +126,18 @@ ENDPOINT = _settings_bundle(
     },
 )
 
+HOME = _settings_bundle(_HOME, build=lambda home: {"home": home})
+
 MODE = _settings_bundle(
     _option(
         "mode",
         Annotated[
             str | None,
-            typer.Option("--mode", help="Structured-output mode: tools (default) or json."),
+            typer.Option(
+                "--mode",
+                help="Structured-output mode: tools or json (no tool calling).",
+                show_default=default_of("mode"),
+            ),
         ],
     ),
     build=lambda mode: {"mode": mode},
@@ -142,7 +174,8 @@ BRIEF = _settings_bundle(
             typer.Option(
                 "--sentences",
                 "-n",
-                help="Sentences in the brief (default: two per usable source, 5 to 12).",
+                help="Sentences in the brief.",
+                show_default="two per usable source, 5 to 12",
             ),
         ],
     ),
@@ -155,13 +188,22 @@ BRIEF = _settings_bundle(
     ),
     _option(
         "language",
-        Annotated[str | None, typer.Option("--language", help="Language of the brief.")],
+        Annotated[
+            str | None,
+            typer.Option(
+                "--language", help="Language of the brief.", show_default=default_of("language")
+            ),
+        ],
     ),
     _option(
         "on_unsupported",
         Annotated[
             OnUnsupported | None,
-            typer.Option("--on-unsupported", help="What to do with unsupported sentences."),
+            typer.Option(
+                "--on-unsupported",
+                help="What to do with unsupported sentences.",
+                show_default=default_of("on_unsupported"),
+            ),
         ],
     ),
     _option(
@@ -184,40 +226,93 @@ BRIEF = _settings_bundle(
     },
 )
 
-OUTPUT = Bundle(
-    "out",
-    (
-        _option(
-            "fmt",
-            Annotated[
-                Format | None,
-                typer.Option(
-                    "--format",
-                    "-f",
-                    help="markdown | json | html | terminal (default: from -o suffix, "
-                    "terminal on a TTY, else markdown).",
-                ),
-            ],
+
+def output_bundle(*, explain: bool) -> Bundle:
+    """``-f``/``-o``/``--force``/``--explain``; ``explain`` is the command's default."""
+    return Bundle(
+        "out",
+        (
+            _option(
+                "fmt",
+                Annotated[
+                    Format | None,
+                    typer.Option(
+                        "--format",
+                        "-f",
+                        help="Output format.",
+                        show_default="from the -o suffix; terminal on a TTY, else markdown",
+                    ),
+                ],
+            ),
+            _option(
+                "output",
+                Annotated[
+                    Path | None,
+                    typer.Option("--output", "-o", help="Write the result here (atomically)."),
+                ],
+            ),
+            _option(
+                "force",
+                Annotated[
+                    bool, typer.Option("--force", help="Overwrite an existing --output file.")
+                ],
+                False,
+            ),
+            _option(
+                "explain",
+                Annotated[
+                    bool,
+                    typer.Option(
+                        "--explain/--no-explain",
+                        help="List each flagged sentence with its reason, failed checks and "
+                        "evidence (markdown, terminal).",
+                    ),
+                ],
+                explain,
+            ),
         ),
-        _option(
-            "output",
-            Annotated[
-                Path | None,
-                typer.Option("--output", "-o", help="Write the result here (atomically)."),
-            ],
-        ),
-        _option(
-            "force",
-            Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")],
-            False,
-        ),
+        lambda fmt, output, force, explain: OutputTarget(fmt, output, force, explain),
+    )
+
+
+OUTPUT = output_bundle(explain=False)
+CHECK_OUTPUT = output_bundle(explain=True)
+
+FETCH = _settings_bundle(
+    _option(
+        "timeout",
+        Annotated[
+            float | None,
+            typer.Option(
+                "--timeout",
+                help="Seconds one source may take to fetch (connect, redirects, body).",
+                show_default=default_of("total_timeout"),
+                metavar="SECONDS",
+            ),
+        ],
     ),
-    lambda fmt, output, force: OutputTarget(fmt, output, force),
+    build=lambda timeout: {"total_timeout": timeout},
+)
+
+Verbose = Annotated[
+    int,
+    typer.Option(
+        "--verbose", "-v", count=True, help="More log output (-vv: debug).", show_default=False
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr (no progress).")]
+
+LOGGING = Bundle(
+    None,
+    (_option("verbose", Verbose, 0), _option("quiet", Quiet, False)),
+    logs.configure_command,
 )
 
 
 def flags(*bundles: Bundle) -> Callable[[F], F]:
-    """Give a command the bundles' flags; it receives ``overrides`` and/or ``out``."""
+    """Give a command the bundles' flags (and ``LOGGING``'s); it receives ``overrides``
+    and/or ``out``."""
+    bundles = (*bundles, LOGGING)
 
     def decorate(command: F) -> F:
         signature = inspect.signature(command, eval_str=True)
@@ -232,7 +327,7 @@ def flags(*bundles: Bundle) -> Callable[[F], F]:
                 built = bundle.build(**{p.name: values.pop(p.name) for p in bundle.params})
                 if bundle.receives == "overrides":
                     received.setdefault("overrides", {}).update(built)
-                else:
+                elif bundle.receives is not None:
                     received[bundle.receives] = built
             return command(**values, **received)
 

@@ -1,14 +1,18 @@
 """What the commands share at the edge: running a job, progress, writing the result.
 
-Progress and messages go to stderr, the result to stdout or atomically to
-``-o FILE``; every ``SummarizerError`` becomes one line on stderr with the
-error's exit code.
+Progress and messages go to stderr (none with ``-q``), the result to stdout or
+atomically to ``-o FILE`` (mode 0666 less the umask, never over an existing
+file without ``--force``), or to a browser with ``--open``; every
+``SummarizerError`` becomes one line on stderr with the error's exit code.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
+import webbrowser
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +31,8 @@ from rich.progress import (
 )
 
 from summarizer.cache import atomic_write_text
+from summarizer.cli.logs import is_quiet
+from summarizer.cli.logs import stderr as stderr
 from summarizer.cli.options import Format, OutputTarget
 from summarizer.errors import InputError, OutputError, SummarizerError
 from summarizer.models import Summary
@@ -34,7 +40,6 @@ from summarizer.text.clean import one_line
 
 T = TypeVar("T")
 
-stderr = Console(stderr=True, soft_wrap=True)
 
 _SUFFIX_FORMATS = {
     ".md": Format.markdown,
@@ -72,7 +77,7 @@ def progress_bars() -> Iterator[Callable[[str, int, int], None]]:
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
-        disable=not stderr.is_terminal,
+        disable=not stderr.is_terminal or is_quiet(),
     )
     tasks: dict[str, TaskID] = {}
 
@@ -85,11 +90,20 @@ def progress_bars() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def choose_format(out: OutputTarget) -> Format:
+def note(message: str) -> None:
+    """A message for the user on stderr (markup allowed), unless ``-q``."""
+    if not is_quiet():
+        stderr.print(message, highlight=False)
+
+
+def choose_format(out: OutputTarget, *, browser: bool = False) -> Format:
+    """``-f``, else the ``-o`` suffix, else html for ``--open``, terminal on a TTY, markdown."""
     if out.fmt is not None:
         return out.fmt
     if out.path is not None and out.path.suffix.lower() in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[out.path.suffix.lower()]
+    if browser:
+        return Format.html
     return Format.terminal if out.path is None and sys.stdout.isatty() else Format.markdown
 
 
@@ -106,24 +120,51 @@ def check_output(out: OutputTarget) -> None:
         raise InputError(f"folder {path.parent} does not exist")
 
 
-def emit(summary: Summary, out: OutputTarget) -> None:
-    """Render ``summary`` as asked and write it to stdout or the output file."""
+def emit(summary: Summary, out: OutputTarget, *, browser: bool = False) -> None:
+    """Render ``summary`` as asked and write it to stdout or the output file.
+
+    ``browser``: open the written file (a temporary one without ``-o``) in a browser.
+    """
     from summarizer.render import render, to_terminal
 
-    fmt = choose_format(out)
+    fmt = choose_format(out, browser=browser)
+    if browser and fmt is Format.terminal:
+        raise InputError("--open needs a file format: markdown, json or html")
     if fmt is Format.terminal and out.path is None:
-        to_terminal(summary, Console())
+        to_terminal(summary, Console(), explain=out.explain)
         return
-    text = render(summary, fmt.value)
-    if out.path is None:
+    text = render(summary, fmt.value, explain=out.explain)
+    if out.path is None and not browser:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    check_output(out)
+    path = out.path if out.path is not None else _temporary(fmt)
+    if out.path is not None:
+        check_output(out)
     try:
-        atomic_write_text(out.path, text, public=True)
+        atomic_write_text(path, text, public=True)
     except OSError as exc:
-        raise OutputError(f"cannot write {out.path}: {exc.strerror}") from exc
-    stderr.print(f"wrote {escape(str(out.path))}")
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+    note(f"wrote {escape(str(path))}")
+    if browser:
+        open_in_browser(path)
+
+
+def _temporary(fmt: Format) -> Path:
+    suffix = {Format.markdown: ".md", Format.json: ".json", Format.html: ".html"}[fmt]
+    fd, name = tempfile.mkstemp(prefix="summarizer-", suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+def open_in_browser(path: Path) -> None:
+    """Open ``path`` in the user's browser ($BROWSER first); no browser is a note, not an error."""
+    uri = path.resolve().as_uri()
+    try:
+        opened = webbrowser.open(uri)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        note(f"[yellow]no browser found[/yellow]; open {escape(uri)} yourself")
 
 
 def report_failures(summary: Summary) -> None:
@@ -131,7 +172,7 @@ def report_failures(summary: Summary) -> None:
     for src in summary.sources:
         if src.error:
             what, why = escape(one_line(src.url)), escape(one_line(src.error))
-            stderr.print(f"[yellow]skipped[/yellow] {what}: {why}", highlight=False)
+            note(f"[yellow]skipped[/yellow] {what}: {why}")
 
 
 def read_text(path: Path) -> str:

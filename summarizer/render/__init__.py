@@ -26,7 +26,9 @@ def to_json(summary: Summary, indent: int | None = 2) -> str:
     return summary.model_dump_json(indent=indent)
 
 
-def to_terminal_text(summary: Summary, *, width: int = 100, color: bool = True) -> str:
+def to_terminal_text(
+    summary: Summary, *, width: int = 100, color: bool = True, explain: bool = False
+) -> str:
     """What ``to_terminal`` prints, as a string (with ANSI styles when ``color``)."""
     buffer = io.StringIO()
     console = Console(
@@ -39,20 +41,24 @@ def to_terminal_text(summary: Summary, *, width: int = 100, color: bool = True) 
         emoji=False,
         legacy_windows=False,
     )
-    to_terminal(summary, console)
+    to_terminal(summary, console, explain=explain)
     return buffer.getvalue()
 
 
-def render(summary: Summary, fmt: Format, *, width: int = 100) -> str:
-    """Render in the named format; ``terminal`` gives text with ANSI styles."""
+def render(summary: Summary, fmt: Format, *, width: int = 100, explain: bool = False) -> str:
+    """Render in the named format; ``terminal`` gives text with ANSI styles.
+
+    ``explain`` lists each flagged sentence with its reasons (markdown, terminal);
+    JSON always holds all of it and HTML shows it on hover.
+    """
     if fmt == "markdown":
-        return to_markdown(summary)
+        return to_markdown(summary, explain=explain)
     if fmt == "json":
         return to_json(summary) + "\n"
     if fmt == "html":
         return to_html(summary)
     if fmt == "terminal":
-        return to_terminal_text(summary, width=width)
+        return to_terminal_text(summary, width=width, explain=explain)
     raise InputError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

@@ -2,17 +2,23 @@
 
 Every shown sentence carries its ``[n]`` markers; any sentence that is not
 verified gets a visible ``⚠ *status*`` mark, so nothing unverified reaches the
-reader unmarked. ``summarizer.render.parse.parse_brief`` inverts this format.
+reader unmarked. Sources that could not be used are listed under the references
+with their reason ("Not used"), and ``explain`` adds a "Flagged sentences"
+section (status, reason, failed checks, evidence). ``summarizer.audit.parse``
+inverts this format: it reads both added sections as non-brief text.
 """
 
 from __future__ import annotations
 
 from summarizer.models import Source, Summary, SummarySentence
+from summarizer.render.explain import Flag, flagged
 from summarizer.render.text import source_url, status_word, verification_line
 from summarizer.text.cited import unique
 from summarizer.text.clean import escape_markdown, one_line
 
 SOURCES_HEADING = "## Sources"
+FLAGGED_HEADING = "## Flagged sentences"
+NOT_USED = "Not used:"
 # Markdown renumbers an ordered list from its first item, so a gap in the IDs
 # (a failed source) must start a new list or readers would see wrong numbers.
 LIST_BREAK = "<!-- -->"
@@ -59,8 +65,47 @@ def _escape_url(url: str) -> str:
     return "".join("\\" + c if c in "\\[]<>`*" else c for c in url)
 
 
-def to_markdown(summary: Summary) -> str:
-    """Render the brief, its verification counts and its source list as markdown."""
+def _markers(ids: list[int]) -> str:
+    return "".join(f"[{source_id}]" for source_id in ids)
+
+
+def _quoted(text: str, ids: list[int]) -> str:
+    quote = f"“{escape_markdown(text)}”"
+    return f"{quote} {_markers(ids)}" if ids else quote
+
+
+def flag_markdown(flag: Flag) -> str:
+    """One flagged sentence as a list item with its reasons as sub-items.
+
+    Every line starts with a word, never ``[n]`` or ``n.``, so the brief parser
+    cannot take it for a reference entry.
+    """
+    lines = [f"- **{flag.status.value}** {_quoted(flag.text, flag.citations)}"]
+    if flag.original is not None:
+        lines.append(f"  - was: {_quoted(flag.original, flag.original_citations)}")
+    if flag.repair:
+        lines.append(f"  - repair: {escape_markdown(', '.join(flag.repair))}")
+    if flag.reason:
+        lines.append(f"  - reason: {escape_markdown(flag.reason)}")
+    if flag.failed_checks:
+        lines.append(f"  - failed checks: {escape_markdown('; '.join(flag.failed_checks))}")
+    for quote in flag.evidence:
+        lines.append(f"  - evidence {_markers([quote.source_id])}: “{escape_markdown(quote.text)}”")
+    return "\n".join(lines)
+
+
+def not_used_markdown(source: Source) -> str:
+    """``- source N: url — reason`` for a source that could not be used."""
+    url = _escape_url(one_line(source_url(source)))
+    reason = escape_markdown(one_line(source.error))
+    return f"- source {source.id}: {url} — {reason}"
+
+
+def to_markdown(summary: Summary, *, explain: bool = False) -> str:
+    """Render the brief, its verification counts and its source list as markdown.
+
+    ``explain`` adds the "Flagged sentences" section after the counts.
+    """
     blocks: list[str] = []
     title = escape_markdown(one_line(summary.title))
     if title:
@@ -76,6 +121,10 @@ def to_markdown(summary: Summary) -> str:
     counts = verification_line(summary)
     if counts:
         blocks.append(f"*{counts}*")
+    flags = flagged(summary) if explain else []
+    if flags:
+        blocks.append(FLAGGED_HEADING)
+        blocks.append("\n".join(flag_markdown(flag) for flag in flags))
     usable = sorted((s for s in summary.sources if s.error is None), key=lambda s: s.id)
     if usable:
         blocks.append(SOURCES_HEADING)
@@ -89,4 +138,10 @@ def to_markdown(summary: Summary) -> str:
             lines.append(reference_markdown(source))
             previous = source.id
         blocks.append("\n".join(lines))
+    failed = sorted((s for s in summary.sources if s.error is not None), key=lambda s: s.id)
+    if failed:
+        if not usable:
+            blocks.append(SOURCES_HEADING)
+        blocks.append(NOT_USED)
+        blocks.append("\n".join(not_used_markdown(source) for source in failed))
     return "\n\n".join(blocks) + "\n"

@@ -3,16 +3,25 @@
 Page and model text only ever enters rich as ``Text`` objects built from
 sanitised strings, never as markup: ``[bold]`` in a title prints literally, and
 escape sequences in a page are stripped before they can reach the terminal.
+
+Paragraphs are wrapped here, not by rich: a sentence's last word, its ``[n]``
+markers and its badge are one unbreakable unit, so a marker never starts a line
+away from the sentence it belongs to, whatever the width.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from summarizer.models import Status, Summary, SummarySentence
-from summarizer.render.text import source_url, uncited_sources, verification_line
+from summarizer.render.explain import Flag, flagged
+from summarizer.render.text import source_url, stats_line, uncited_sources, verification_line
 from summarizer.text.cited import unique
 from summarizer.text.clean import one_line
 
@@ -35,17 +44,66 @@ def safe_text(text: str | None, style: str = "") -> Text:
     return Text(one_line(text), style=style)
 
 
-def sentence_text(sentence: SummarySentence) -> Text:
-    """A sentence, its cyan ``[n]`` markers and its verdict badge."""
+def _markers_text(ids: list[int]) -> str:
+    return "".join(f"[{source_id}]" for source_id in ids)
+
+
+def glued(text: str, tail: Text, style: str = "") -> list[Text]:
+    """The words of ``text``, the last one carrying ``tail``, so the two never part."""
+    words = [word for word in one_line(text).split(" ") if word]
+    units = [Text(word, style=style) for word in words[:-1]]
+    last = Text(words[-1] if words else "", style=style)
+    if tail:
+        if last:
+            last.append(" ")
+        last.append_text(tail)
+    if last:
+        units.append(last)
+    return units
+
+
+def _units(sentence: SummarySentence) -> list[Text]:
+    """A sentence as wrap units: its words, the last with its markers and badge."""
     status = sentence.verdict.status
-    out = Text()
-    out.append(one_line(sentence.text), style=_TEXT_STYLE.get(status, ""))
-    for source_id in unique(sentence.citations):
-        out.append(f" [{source_id}]", style="cyan")
-    badge, style = BADGES[status]
-    out.append(" ")
-    out.append(badge, style=style)
-    return out
+    tail = Text()
+    markers = _markers_text(unique(sentence.citations))
+    if markers:
+        tail.append(markers + " ", style="cyan")
+    badge, badge_style = BADGES[status]
+    tail.append(badge, style=badge_style)
+    return glued(sentence.text, tail, _TEXT_STYLE.get(status, ""))
+
+
+def sentence_text(sentence: SummarySentence) -> Text:
+    """A sentence, its cyan ``[n]`` markers and its verdict badge, as one Text."""
+    return Text(" ").join(_units(sentence))
+
+
+class Wrapped:
+    """Units joined by spaces and wrapped only between units (see the module doc).
+
+    A unit wider than the line is left to rich, which folds it.
+    """
+
+    def __init__(self, units: Sequence[Text]) -> None:
+        self.units = list(units)
+
+    @classmethod
+    def paragraph(cls, sentences: Sequence[SummarySentence]) -> Wrapped:
+        return cls([unit for sentence in sentences for unit in _units(sentence)])
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        line = Text()
+        for unit in self.units:
+            if line and cell_len(line.plain) + 1 + cell_len(unit.plain) > width:
+                yield line
+                line = Text()
+            if line:
+                line.append(" ")
+            line.append_text(unit)
+        if line:
+            yield line
 
 
 def _sources_table(summary: Summary) -> Table | None:
@@ -87,34 +145,55 @@ def _failures_table(summary: Summary) -> Table | None:
 
 
 def stats_text(summary: Summary) -> Text:
-    """LLM calls, tokens and seconds: the cost of the run at a glance."""
-    stats = summary.stats
-    seconds = stats.timings.get("total", sum(stats.timings.values()))
-    line = (
-        f"{stats.llm_calls} LLM calls ({stats.cache_hits} cached) · "
-        f"{stats.prompt_tokens + stats.completion_tokens} tokens "
-        f"({stats.prompt_tokens} prompt + {stats.completion_tokens} completion) · "
-        f"{seconds:.1f} s"
-    )
-    if summary.model:
-        line += f" · {one_line(summary.model)}"
-    return Text(line, style="dim")
+    """LLM calls, tokens and seconds: the cost of the run at a glance (as in the HTML)."""
+    return Text(stats_line(summary), style="dim")
 
 
-def to_terminal(summary: Summary, console: Console) -> None:
-    """Print the brief, its sources, failures and run statistics to ``console``."""
+def _flag_view(flag: Flag) -> Group:
+    """A flagged sentence under its badge, its reasons in an indented label/value grid."""
+    badge, style = BADGES[flag.status]
+    markers = Text(_markers_text(flag.citations), style="cyan")
+    head = Wrapped([Text("•"), Text(badge, style=style), *glued(f"“{flag.text}”", markers)])
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    rows: list[tuple[str, str]] = []
+    if flag.original is not None:
+        was = "“" + flag.original + "”"
+        if flag.original_citations:
+            was += " " + _markers_text(flag.original_citations)
+        rows.append(("was", was))
+    if flag.repair:
+        rows.append(("repair", ", ".join(flag.repair)))
+    if flag.reason:
+        rows.append(("reason", flag.reason))
+    if flag.failed_checks:
+        rows.append(("failed checks", "; ".join(flag.failed_checks)))
+    for quote in flag.evidence:
+        rows.append((f"evidence [{quote.source_id}]", f"“{quote.text}”"))
+    for label, value in rows:
+        grid.add_row(Text(label), Text(value))
+    return Group(head, Padding(grid, (0, 0, 0, 4)))
+
+
+def to_terminal(summary: Summary, console: Console, *, explain: bool = False) -> None:
+    """Print the brief, its sources, failures and run statistics to ``console``.
+
+    ``explain`` adds each flagged sentence with its reason, failed checks and evidence.
+    """
     console.rule(safe_text(summary.title, "bold"))
     for paragraph in summary.paragraphs():
-        line = Text()
-        for index, sentence in enumerate(paragraph):
-            if index:
-                line.append(" ")
-            line.append_text(sentence_text(sentence))
-        console.print(line)
+        console.print(Wrapped.paragraph(paragraph))
         console.print()
     counts = verification_line(summary)
     if counts:
         console.print(Text(counts, style="italic"))
+        console.print()
+    flags = flagged(summary) if explain else []
+    if flags:
+        console.print(Text("Flagged sentences", style="bold"))
+        for flag in flags:
+            console.print(_flag_view(flag))
         console.print()
     for table in (_sources_table(summary), _failures_table(summary)):
         if table is not None:
