@@ -1,20 +1,45 @@
-"""The public library API: one ``__all__``, and ``summarize`` from plain and notebook code."""
+"""The public library API: one ``__all__``, and ``summarize`` from plain and notebook code
+(errors without loop frames, interrupts that stop the job, progress, short reprs, tables)."""
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from support.auto_llm import AutoModel
-from support.openai_server import ScriptedOpenAI
+from support.openai_server import Reply, Request, ScriptedOpenAI
+from support.pages import PageServer, Resp, Route
 
 import summarizer
-from summarizer import Settings, Status, Summary, asummarize, summarize
+from summarizer import (
+    RepairAction,
+    Settings,
+    Source,
+    Span,
+    Status,
+    Summary,
+    SummarySentence,
+    Verdict,
+    asummarize,
+    summarize,
+)
 from summarizer.errors import ConfigError
 from summarizer.ingest import make_source
 from summarizer.llm import LLM
-from summarizer.pipeline import summarize_sources
+from summarizer.pipeline import progress_display, summarize_sources
+from summarizer.render.notebook import TerminalProgress, in_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(str(p) for p in (ROOT / "examples").glob("*.html"))
@@ -181,3 +206,261 @@ def test_fail_policy_needs_verification() -> None:
     with pytest.raises(ConfigError, match="needs verification"):
         Settings(verify=False, on_unsupported="fail")
     assert Settings(on_unsupported="fail").verify is True
+
+
+# -- notebook use: errors, interrupts, progress, reprs, tables ------------------------
+
+
+def _frames(exc: BaseException) -> list[str]:
+    """The file of every frame in the traceback as printed, chained exceptions included."""
+    return re.findall(r'^  File "([^"]+)"', "".join(traceback.format_exception(exc)), re.M)
+
+
+def _assert_clean_error(exc: BaseException) -> None:
+    frames = _frames(exc)
+    assert frames, "the traceback still says where summarize was called"
+    noise = [f for f in frames if re.search(r"[/\\](asyncio|concurrent)[/\\]|threading\.py$", f)]
+    assert not noise, noise
+    message = str(exc)
+    assert "\n" not in message and "/nonexistent" in message and "not found" in message
+
+
+def test_an_error_is_raised_without_event_loop_frames(tmp_path: Path) -> None:
+    with pytest.raises(summarizer.SummarizerError) as caught:
+        summarize(["/nonexistent"], home=tmp_path)
+    _assert_clean_error(caught.value)
+    assert len(traceback.format_exception(caught.value)) < 8
+
+
+async def test_an_error_in_a_notebook_is_raised_without_worker_thread_frames(
+    tmp_path: Path,
+) -> None:
+    asyncio.get_running_loop()  # as in a notebook cell: the job runs in a worker thread
+    with pytest.raises(summarizer.SummarizerError) as caught:
+        summarize(["/nonexistent"], home=tmp_path)
+    _assert_clean_error(caught.value)
+
+
+@contextmanager
+def kernel_interrupts() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in the main thread, as ipykernel arranges for a cell.
+
+    Entered inside the test coroutine: asyncio's runner installs its own handler (which
+    only cancels the test's task) when it starts the test.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_when(ready: Callable[[], bool], times: int = 1, gap: float = 0.3) -> None:
+    """Press Ctrl-C (``times`` times, ``gap`` apart) once ``ready()`` holds."""
+
+    def press() -> None:
+        deadline = time.monotonic() + 20
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for _ in range(times):
+            _thread.interrupt_main()
+            time.sleep(gap)
+
+    threading.Thread(target=press, daemon=True).start()
+
+
+def _worker_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "summarizer"]
+
+
+async def test_interrupt_cancels_the_job_and_waits_for_it(tmp_path: Path) -> None:
+    """Ctrl-C in a notebook cell: the job's task is cancelled, its thread has ended when
+    KeyboardInterrupt arrives, and the endpoint hears nothing more."""
+    asyncio.get_running_loop()
+    with (
+        kernel_interrupts(),
+        ScriptedOpenAI(fallback=lambda request: Reply(body=None, delay=30)) as server,
+    ):
+        settings = _settings(server, tmp_path).with_overrides(cache=False)
+        _interrupt_when(lambda: bool(server.requests))
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            summarize(ARTICLES, settings=settings, progress=False)
+        assert time.monotonic() - started < 10
+        assert not _worker_threads(), "the worker thread ended before KeyboardInterrupt"
+        calls = len(server.requests)
+        time.sleep(0.5)
+        assert len(server.requests) == calls == 1, "nothing kept calling the endpoint"
+
+
+class SlowToStop(httpx.AsyncBaseTransport):
+    """Real HTTP; once cancelled, it holds the job's loop for ``linger`` seconds before
+    letting go (as a transport tearing down a connection might)."""
+
+    def __init__(self, linger: float) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.linger = linger
+        self.stopped_at: float | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except asyncio.CancelledError:
+            time.sleep(self.linger)  # blocking: cancellation cannot hurry it
+            self.stopped_at = time.monotonic()
+            raise
+
+
+async def test_a_new_job_waits_for_an_interrupted_one_to_stop(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Interrupted twice (the second time while it is stopping), the cell returns at once;
+    the next summarize() waits until that job has stopped: two never run together."""
+    asyncio.get_running_loop()
+    slow = SlowToStop(linger=1.5)
+    with kernel_interrupts(), PageServer() as pages, ScriptedOpenAI(fallback=AutoModel()) as server:
+        url = pages.add("/slow", Route([Resp(body=b"<p>late</p>", delay=10)]))
+        settings = _settings(server, tmp_path).with_overrides(allow_private=True, cache=False)
+        _interrupt_when(lambda: pages.in_flight > 0, times=2)
+        with pytest.raises(KeyboardInterrupt):
+            summarize([url], settings=settings, transport=slow, progress=False)
+        assert slow.stopped_at is None, "the first job was still stopping"
+
+        first_call: list[float] = []
+
+        def record(request: Request) -> Reply:
+            first_call.append(time.monotonic())
+            return AutoModel()(request)
+
+        server.fallback = record
+        with caplog.at_level(logging.WARNING, logger="summarizer.pipeline"):
+            brief = summarize(ARTICLES, settings=settings, progress=False)
+    assert brief.sentences
+    assert "waiting for the interrupted summarize job to stop" in caplog.text
+    assert slow.stopped_at is not None and first_call and first_call[0] > slow.stopped_at
+    assert not _worker_threads()
+
+
+async def test_progress_reaches_the_callers_thread(tmp_path: Path) -> None:
+    """In a notebook the job runs in a worker thread; its progress is reported from the
+    cell's thread, where displays live, stage by stage."""
+    asyncio.get_running_loop()
+    seen: list[tuple[str, str, int, int]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen.append((threading.current_thread().name, stage, done, total))
+
+    with ScriptedOpenAI(fallback=AutoModel()) as server:
+        brief = summarize(ARTICLES, settings=_settings(server, tmp_path), progress=progress)
+    assert {thread for thread, *_ in seen} == {threading.current_thread().name}
+    stages = list(dict.fromkeys(stage for _, stage, _, _ in seen))
+    assert stages == ["fetch", "draft", "verify", "repair"]
+    assert ("fetch", 3, 3) in [(s, d, t) for _, s, d, t in seen]
+    verify = [(d, t) for _, s, d, t in seen if s == "verify"]
+    assert verify[-1] == (len(brief.sentences), len(brief.sentences))
+
+
+def test_progress_is_off_in_scripts_unless_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert not in_notebook()
+    with progress_display(None) as report:
+        assert report is None, "a library prints nothing by default outside a notebook"
+    with progress_display(False) as report:
+        assert report is None
+    with progress_display(True) as report:
+        assert isinstance(report, TerminalProgress)
+    calls: list[tuple[str, int, int]] = []
+    with progress_display(lambda *event: calls.append(event)) as report:
+        assert report is not None
+        report("fetch", 1, 2)
+    assert calls == [("fetch", 1, 2)]
+    assert capsys.readouterr().out == ""
+
+
+@pytest.fixture(scope="module")
+def brief(tmp_path_factory: pytest.TempPathFactory) -> Summary:
+    """A real brief (scripted endpoint, one bogus sentence for repair, one failed source)."""
+    home = tmp_path_factory.mktemp("home")
+    with ScriptedOpenAI(fallback=AutoModel(bogus=True)) as server:
+        settings = Settings(base_url=server.base_url, model="scripted", home=home, retry_max_wait=0)
+        return summarize(
+            [*ARTICLES, "/nonexistent"], settings=settings, drafter="freeform", progress=False
+        )
+
+
+def test_reprs_are_one_short_line(brief: Summary) -> None:
+    text = repr(brief)
+    assert len(text) < 300 and "\n" not in text
+    shown = len(brief.shown_sentences)
+    assert text.startswith(f"<Summary '{brief.title}' · {shown} sentences · cites ")
+    assert "of 3 sources" in text and "1 failed" in text
+    removed = len(brief.sentences) - shown
+    assert (f"{removed} removed" in text) == (removed > 0)
+
+    sentence = brief.shown_sentences[0]
+    line = repr(sentence)
+    assert len(line) < 200 and line.startswith(f"<SummarySentence {sentence.status.value} ")
+    assert "".join(f"[{c}]" for c in sentence.citations) in line
+
+    usable, failed = brief.sources[0], brief.sources[-1]
+    assert repr(usable).startswith(f"<Source 0 '{usable.title}'")
+    assert f"{len(usable.passages)} passages" in repr(usable)
+    assert repr(failed).startswith("<Source 3 '/nonexistent' · failed: ")
+    assert all(len(repr(s)) < 300 for s in brief.sources)
+
+
+def test_a_long_title_is_clipped_in_the_repr(brief: Summary) -> None:
+    long = brief.model_copy(update={"title": "Storm " * 200})
+    assert len(repr(long)) < 300 and "…" in repr(long)
+
+
+def test_source_and_sentence_render_as_escaped_html() -> None:
+    hostile = Source(
+        id=0,
+        url="https://example.com/a",
+        title="<script>alert(1)</script> Barrier",
+        outlet="Gazette & Co",
+        text="The barrier closed. It held.",
+    )
+    page = hostile._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "Gazette &amp; Co" in page
+    assert 'href="https://example.com/a"' in page and 'class="sb-brief"' in page
+    failed = Source(id=1, url="/nonexistent", error="file not found")
+    assert "file not found" in failed._repr_html_()
+
+    sentence = SummarySentence(
+        text="The barrier <b>closed</b>.",
+        citations=[0],
+        verdict=Verdict(
+            status=Status.SUPPORTED,
+            score=0.91,
+            evidence=[Span(source_id=0, start=0, end=19, text="The barrier closed.")],
+        ),
+    )
+    html = sentence._repr_html_()
+    assert "<b>closed</b>" not in html and "&lt;b&gt;closed&lt;/b&gt;" in html
+    assert "Verdict: supported (score 0.91)" in html and "The barrier closed." in html
+    assert "[0]" in html
+
+
+def test_to_dataframe_has_one_row_per_sentence(brief: Summary) -> None:
+    frame = brief.to_dataframe()
+    assert len(frame) == len(brief.sentences)
+    assert list(frame["text"]) == [s.text for s in brief.sentences]
+    assert list(frame["status"]) == [s.status.value for s in brief.sentences]
+    assert list(frame["shown"]) == [s.shown for s in brief.sentences]
+    assert [list(c) for c in frame["citations"]] == [s.citations for s in brief.sentences]
+    repaired = [s for s in brief.sentences if s.attempts]
+    assert repaired, "the bogus sentence went through repair"
+    actions = {a.value for a in RepairAction}
+    assert set(frame["repair"].dropna()) <= actions and frame["repair"].notna().sum() == len(
+        repaired
+    )
+
+
+def test_to_dataframe_without_pandas_says_so(
+    brief: Summary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now fails
+    with pytest.raises(ConfigError, match=r"needs pandas.*pip install pandas") as caught:
+        brief.to_dataframe()
+    assert "\n" not in caught.value.one_line()
