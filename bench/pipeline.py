@@ -25,6 +25,7 @@ import functools
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,22 @@ def model_pids(root: int) -> bool:
     return False
 
 
+_HIT = re.compile(r"Llama\.generate: (\d+) prefix-match hit, remaining (\d+) prompt tokens")
+
+
+def prefix_reuse(home: Path) -> dict[str, int]:
+    """What the server's KV cache reused, from its log: llama-cpp-python keeps the
+    previous request's tokens and evaluates only the part after the common prefix."""
+    log = home / "logs" / "local-server.log"
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    hits = [(int(a), int(b)) for a, b in _HIT.findall(text)]
+    return {
+        "requests_with_prefix_hit": len(hits),
+        "reused_tokens": sum(a for a, _ in hits),
+        "evaluated_after_prefix": sum(b for _, b in hits),
+    }
+
+
 def run(command: list[str], env: dict[str, str]) -> tuple[float, int, bool, str]:
     """Wall seconds, peak tree RSS, whether a model process appeared, stderr."""
     started = time.perf_counter()
@@ -168,6 +185,7 @@ def main() -> None:
                 "source_tokens": source_tokens,
                 "sentences": len(shown),
                 "prompt_over_source": round(stats["prompt_tokens"] / max(1, source_tokens), 2),
+                "prefix_cache": prefix_reuse(home),
                 "peak_gib": round(peak / 2**30, 2),
             }
             if size == min(args.sizes):
@@ -193,6 +211,7 @@ def main() -> None:
             f"  {r['prompt_over_source']:>10}  {r['peak_gib']:>8}"
         )
         print("         stages: " + ", ".join(f"{k} {v}" for k, v in r["stage_s"].items()))
+        print(f"         prefix cache: {r['prefix_cache']}")
         if "warm" in r:
             print(f"         warm re-run: {r['warm']}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
