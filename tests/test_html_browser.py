@@ -23,8 +23,8 @@ from test_render import make_summary
 from summarizer.models import Source, Span, Status, Summary, SummarySentence, Verdict
 from summarizer.render import to_html
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+CHROMEDRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
 FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -40,8 +40,8 @@ NBSP = "\xa0"
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip(
-        "browser tests need Debian's chromium and chromium-driver "
-        "(/usr/bin/chromium, /usr/bin/chromedriver): apt-get install chromium chromium-driver",
+        f"browser tests need Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER} "
+        "not found): apt-get install chromium chromium-driver",
         allow_module_level=True,
     )
 webdriver = pytest.importorskip(
