@@ -1,6 +1,11 @@
-"""Benchmark the verifier on SummaC (SummEval and FactCC cuts of CNN/DailyMail).
+"""Benchmark the verifier on SummaC (SummEval, FactCC) and on abstractive paraphrases.
 
-    python bench/verifier.py --base-url http://127.0.0.1:8077/v1 [--limit N]
+    python bench/verifier.py [--base-url http://127.0.0.1:8077/v1] [--limit N] [--leads 20]
+
+Sets: ``summeval`` and ``factcc`` (near-copy claims of CNN/DailyMail), ``paraphrase``
+(abstractive claims over Multi-News clusters, eight kinds of minimal error; see
+bench/_paraphrase.py: a table per kind and 5-fold cross-validation grouped by
+cluster) and ``leads`` (verbatim lead-baseline sentences: the share judged supported).
 
 Each item is (document, claim, label: 1 = consistent). The document is one cited
 source; the claim is split into sentences (SummEval claims are whole summaries),
@@ -44,6 +49,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _paraphrase import (
+    cited_sources,
+    folds_of,
+    lead_claims,
+    load_paraphrase,
+    per_kind,
+)
 from _tokens import ChatTokens, whole_documents
 
 from summarizer.cache import atomic_write_text
@@ -51,7 +63,7 @@ from summarizer.draft.context import estimate_tokens
 from summarizer.ingest import make_source
 from summarizer.ingest.segment import segment
 from summarizer.llm import LLM, open_llm
-from summarizer.models import Check
+from summarizer.models import Check, Source
 from summarizer.settings import Settings
 from summarizer.text.lexical import coverage
 from summarizer.verify.checks import failed, run_checks
@@ -62,7 +74,8 @@ from summarizer.verify.verifier import assess, combine
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "summac"
 OUT = ROOT / "bench" / "results" / "verifier.json"
-SETS = ("summeval", "factcc")
+SETS = ("summeval", "factcc", "paraphrase")
+LABELLED = SETS  # ``leads`` has no negatives: reported apart
 
 # Grids in order of preference: on a tie the earlier value wins. Ties are
 # common (a failed check rarely meets a score near the threshold), and then we
@@ -95,6 +108,8 @@ class ItemRecord:
     label: int
     document_tokens: int
     sentences: list[SentenceRecord] = field(default_factory=list)
+    kind: str = ""
+    cluster: str = ""
 
 
 def load(name: str, limit: int | None) -> list[tuple[str, dict[str, Any]]]:
@@ -132,6 +147,67 @@ async def count_tokens(client: httpx.AsyncClient, root: str, text: str) -> int |
         return None
 
 
+def _signature(settings: Settings) -> str:
+    shas = [p.sha for p in judge_prompts()]
+    return "|".join([*shas, str(settings.evidence_per_source), str(settings.evidence_neighbours)])
+
+
+async def _sentence(
+    sentence: str,
+    sources: Sequence[Source],
+    llm: LLM,
+    settings: Settings,
+    timings: Timings,
+    tokens: ChatTokens | None,
+    key: str,
+) -> SentenceRecord:
+    """Assess one sentence on ``sources``; record every layer and its first-run cost."""
+    before = llm.stats.model_copy()
+    started = time.perf_counter()
+    result = await assess(sentence, sources, llm, settings)
+    seconds = time.perf_counter() - started
+    key = f"{_signature(settings)}:{key}"
+    if llm.stats.cache_hits == before.cache_hits and result.evidence:
+        timings.data[key] = {
+            "seconds": round(seconds, 3),
+            "prompt_tokens": llm.stats.prompt_tokens - before.prompt_tokens,
+        }
+    first = timings.data.get(key, {})
+    shown = evidence_text(result.evidence)
+    document = "\n".join(s.text for s in sources)
+    return SentenceRecord(
+        text=sentence,
+        judge=result.judge,
+        lexical_evidence=coverage(sentence, shown),
+        lexical_document=coverage(sentence, document),
+        checks_evidence=[c.model_dump() for c in run_checks(sentence, shown)],
+        checks_sources=[c.model_dump() for c in run_checks(sentence, document)],
+        seconds=first.get("seconds"),
+        prompt_tokens=first.get("prompt_tokens"),
+        evidence_chars=len(shown),
+        whole_prompt_tokens=(
+            tokens.chat(build_judge_messages(sentence, whole_documents(sources)))
+            if tokens
+            else None
+        ),
+    )
+
+
+async def _doc_tokens(
+    client: httpx.AsyncClient, root: str, timings: Timings, key: str, text: str
+) -> int:
+    if key not in timings.data:
+        counted = await count_tokens(client, root, text)
+        timings.data[key] = counted or estimate_tokens(text)
+    return int(timings.data[key])
+
+
+def _progress(name: str, number: int, total: int, timings: Timings) -> None:
+    if number % 10 == 0 or number == total:
+        timings.save()
+        print(f"  {name}: {number}/{total}", file=sys.stderr, flush=True)
+
+
 async def measure(
     name: str,
     items: Sequence[tuple[str, dict[str, Any]]],
@@ -140,58 +216,80 @@ async def measure(
     timings: Timings,
     tokens: ChatTokens | None,
 ) -> list[ItemRecord]:
-    shas = [p.sha for p in judge_prompts()]
-    signature = "|".join(
-        [*shas, str(settings.evidence_per_source), str(settings.evidence_neighbours)]
-    )
+    """A SummaC set: the document is the one cited source; the claim, sentence by sentence."""
     root = llm.base_url.removesuffix("/v1")
     records: list[ItemRecord] = []
     async with httpx.AsyncClient(timeout=30) as client:
         for number, (item_id, item) in enumerate(items, start=1):
             document = item["document"]
-            doc_key = f"doc:{name}:{item_id}"
-            if doc_key not in timings.data:
-                counted = await count_tokens(client, root, document)
-                timings.data[doc_key] = counted or estimate_tokens(document)
+            doc_tokens = await _doc_tokens(client, root, timings, f"doc:{name}:{item_id}", document)
             source = make_source(0, document)
-            record = ItemRecord(
-                id=item_id, label=int(item["label"]), document_tokens=timings.data[doc_key]
-            )
+            record = ItemRecord(id=item_id, label=int(item["label"]), document_tokens=doc_tokens)
             for index, sentence in enumerate(claim_sentences(item["claim"])):
-                before = llm.stats.model_copy()
-                started = time.perf_counter()
-                result = await assess(sentence, [source], llm, settings)
-                seconds = time.perf_counter() - started
-                key = f"{signature}:{name}:{item_id}:{index}"
-                if llm.stats.cache_hits == before.cache_hits and result.evidence:
-                    timings.data[key] = {
-                        "seconds": round(seconds, 3),
-                        "prompt_tokens": llm.stats.prompt_tokens - before.prompt_tokens,
-                    }
-                first = timings.data.get(key, {})
-                shown = evidence_text(result.evidence)
                 record.sentences.append(
-                    SentenceRecord(
-                        text=sentence,
-                        judge=result.judge,
-                        lexical_evidence=coverage(sentence, shown),
-                        lexical_document=coverage(sentence, document),
-                        checks_evidence=[c.model_dump() for c in run_checks(sentence, shown)],
-                        checks_sources=[c.model_dump() for c in run_checks(sentence, document)],
-                        seconds=first.get("seconds"),
-                        prompt_tokens=first.get("prompt_tokens"),
-                        evidence_chars=len(shown),
-                        whole_prompt_tokens=(
-                            tokens.chat(build_judge_messages(sentence, whole_documents([source])))
-                            if tokens
-                            else None
-                        ),
+                    await _sentence(
+                        sentence,
+                        [source],
+                        llm,
+                        settings,
+                        timings,
+                        tokens,
+                        f"{name}:{item_id}:{index}",
                     )
                 )
             records.append(record)
-            if number % 10 == 0 or number == len(items):
-                timings.save()
-                print(f"  {name}: {number}/{len(items)}", file=sys.stderr, flush=True)
+            _progress(name, number, len(items), timings)
+    return records
+
+
+async def measure_paraphrase(
+    limit: int | None, llm: LLM, settings: Settings, timings: Timings, tokens: ChatTokens | None
+) -> list[ItemRecord]:
+    """The paraphrase set: each claim judged jointly on the documents it cites."""
+    root = llm.base_url.removesuffix("/v1")
+    items = load_paraphrase(limit)
+    records: list[ItemRecord] = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for number, item in enumerate(items, start=1):
+            sources = cited_sources(item)
+            joined = "\n".join(s.text for s in sources)
+            doc_tokens = await _doc_tokens(client, root, timings, f"doc:para:{item['id']}", joined)
+            record = ItemRecord(
+                id=item["id"],
+                label=int(item["label"]),
+                document_tokens=doc_tokens,
+                kind=item["kind"],
+                cluster=item["cluster"],
+            )
+            record.sentences.append(
+                await _sentence(
+                    item["claim"], sources, llm, settings, timings, tokens, f"para:{item['id']}"
+                )
+            )
+            records.append(record)
+            _progress("paraphrase", number, len(items), timings)
+    return records
+
+
+async def measure_leads(
+    clusters: int, llm: LLM, settings: Settings, timings: Timings, tokens: ChatTokens | None
+) -> list[ItemRecord]:
+    """Verbatim lead sentences, each on its own source (all label 1)."""
+    records: list[ItemRecord] = []
+    claims = lead_claims(clusters)
+    for number, (claim_id, sentence, source) in enumerate(claims, start=1):
+        record = ItemRecord(
+            id=claim_id,
+            label=1,
+            document_tokens=estimate_tokens(source.text),
+            kind="lead",
+            cluster=claim_id.split(":")[0],
+        )
+        record.sentences.append(
+            await _sentence(sentence, [source], llm, settings, timings, tokens, f"lead:{claim_id}")
+        )
+        records.append(record)
+        _progress("leads", number, len(claims), timings)
     return records
 
 
@@ -283,31 +381,47 @@ def layer_grid(layer: str) -> list[Params]:
     return [Params()]
 
 
-def pick(records: Sequence[ItemRecord], layer: str) -> tuple[Params, float]:
-    """Parameters and threshold of ``layer`` that maximise balanced accuracy on ``records``."""
-    labels = labels_of(records)
+def fit(data: dict[str, list[ItemRecord]], layer: str) -> tuple[Params, float, float]:
+    """``layer``'s parameters and one threshold maximising mean balanced accuracy over ``data``."""
     best: tuple[Params, float, float] = (Params(), 0.5, -1.0)
     for params in layer_grid(layer):
-        threshold, ba = best_threshold(layer_scores(records, layer, params), labels)
-        if ba > best[2] + 1e-12:
-            best = (params, threshold, ba)
-    return best[0], best[1]
+        per_set = {name: layer_scores(records, layer, params) for name, records in data.items()}
+        for threshold in candidate_thresholds(*per_set.values()):
+            mean = statistics.fmean(
+                balanced_accuracy(per_set[name], labels_of(records), threshold)
+                for name, records in data.items()
+            )
+            if mean > best[2] + TIE:
+                best = (params, threshold, mean)
+    return best
+
+
+def pick(records: Sequence[ItemRecord], layer: str) -> tuple[Params, float]:
+    """Parameters and threshold of ``layer`` that maximise balanced accuracy on ``records``."""
+    params, threshold, _ = fit({"one": list(records)}, layer)
+    return params, threshold
+
+
+def labelled(data: dict[str, list[ItemRecord]]) -> dict[str, list[ItemRecord]]:
+    return {name: records for name, records in data.items() if name in LABELLED}
 
 
 def cross_report(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
+    """Each set scored at parameters and a threshold chosen on the other sets (mean BA)."""
+    sets = labelled(data)
     report: dict[str, Any] = {}
-    for name in data:
-        others = [o for o in data if o != name]
+    for name in sets:
+        others = {o: r for o, r in sets.items() if o != name}
         rows: dict[str, Any] = {}
         for layer in ("checks", "lexical", "judge", "full"):
-            labels = labels_of(data[name])
+            labels = labels_of(sets[name])
             if others:
-                tuned_on = others[0]
-                params, threshold = pick(data[tuned_on], layer)
+                tuned_on = "+".join(others)
+                params, threshold, _ = fit(others, layer)
             else:  # one set only (--sets): no honest cross threshold exists
                 tuned_on = name + " (same set: optimistic)"
-                params, threshold = pick(data[name], layer)
-            scores = layer_scores(data[name], layer, params)
+                params, threshold = pick(sets[name], layer)
+            scores = layer_scores(sets[name], layer, params)
             rows[layer] = {
                 "balanced_accuracy": round(balanced_accuracy(scores, labels, threshold), 4),
                 "roc_auc": round(roc_auc(scores, labels), 4),
@@ -325,30 +439,57 @@ def recommend(data: dict[str, list[ItemRecord]], layer: str = "full") -> dict[st
     ``full`` gives the verifier's defaults (``support_threshold`` and weights); ``judge``
     gives ``judge_threshold``, the judge alone as the eval's citation metrics use it.
     """
-    best: dict[str, Any] = {"mean_balanced_accuracy": -1.0}
-    for params in layer_grid(layer):
-        per_set = {name: layer_scores(records, layer, params) for name, records in data.items()}
-        for threshold in candidate_thresholds(*per_set.values()):
-            bas = [
-                balanced_accuracy(per_set[name], labels_of(records), threshold)
-                for name, records in data.items()
-            ]
-            mean = statistics.fmean(bas)
-            if mean > best["mean_balanced_accuracy"] + TIE:
-                best = {
-                    "mean_balanced_accuracy": round(mean, 4),
-                    "per_set": {n: round(b, 4) for n, b in zip(data, bas, strict=True)},
-                }
-                if layer == "full":
-                    best |= {
-                        "support_threshold": round(threshold, 4),
-                        "check_scope": params.scope,
-                        "check_penalty": params.penalty,
-                        "lexical_weight": params.lexical_weight,
-                    }
-                else:
-                    best["judge_threshold"] = round(threshold, 4)
+    sets = labelled(data)
+    params, threshold, mean = fit(sets, layer)
+    best: dict[str, Any] = {
+        "mean_balanced_accuracy": round(mean, 4),
+        "per_set": {
+            n: round(balanced_accuracy(layer_scores(r, layer, params), labels_of(r), threshold), 4)
+            for n, r in sets.items()
+        },
+        "tuned_on": "+".join(sets),
+    }
+    if layer == "full":
+        best |= {
+            "support_threshold": round(threshold, 4),
+            "check_scope": params.scope,
+            "check_penalty": params.penalty,
+            "lexical_weight": params.lexical_weight,
+        }
+    else:
+        best["judge_threshold"] = round(threshold, 4)
     return best
+
+
+def cross_validate(records: Sequence[ItemRecord], layer: str = "full") -> dict[str, Any]:
+    """5-fold CV grouped by cluster: each fold scored at what the other four chose."""
+    folds = folds_of(records, lambda r: r.cluster or r.id)
+    accepted: list[bool] = [False] * len(records)
+    per_fold = []
+    for fold in sorted(set(folds)):
+        train = [r for r, f in zip(records, folds, strict=True) if f != fold]
+        held = [i for i, f in enumerate(folds) if f == fold]
+        params, threshold = pick(train, layer)
+        scores = layer_scores([records[i] for i in held], layer, params)
+        for i, score in zip(held, scores, strict=True):
+            accepted[i] = score >= threshold
+        per_fold.append({"fold": fold, "threshold": round(threshold, 4), "params": asdict(params)})
+    labels = labels_of(records)
+    return {"layer": layer, "folds": per_fold, **_verdict_summary(records, labels, accepted)}
+
+
+def _verdict_summary(
+    records: Sequence[ItemRecord], labels: Sequence[int], accepted: Sequence[bool]
+) -> dict[str, Any]:
+    positives = [a for a, y in zip(accepted, labels, strict=True) if y == 1]
+    negatives = [a for a, y in zip(accepted, labels, strict=True) if y == 0]
+    tpr = sum(positives) / max(1, len(positives))
+    tnr = sum(1 for a in negatives if not a) / max(1, len(negatives))
+    return {
+        "balanced_accuracy": round(0.5 * (tpr + tnr), 4),
+        "false_rejection": round(1 - tpr, 4),
+        "per_kind": per_kind([r.kind for r in records], labels, accepted),
+    }
 
 
 def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
@@ -366,6 +507,16 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
         scores = layer_scores(records, "full", params)
         labels = labels_of(records)
         judged = layer_scores(records, "judge", params)
+        accepted = [s >= settings.support_threshold for s in scores]
+        if name not in LABELLED:  # all true: the share judged supported
+            report[name] = {
+                "supported": round(sum(accepted) / max(1, len(accepted)), 4),
+                "n": len(accepted),
+                "judge_supported": round(
+                    sum(j >= settings.judge_threshold for j in judged) / max(1, len(judged)), 4
+                ),
+            }
+            continue
         report[name] = {
             "balanced_accuracy": round(
                 balanced_accuracy(scores, labels, settings.support_threshold), 4
@@ -375,6 +526,8 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
                 balanced_accuracy(judged, labels, settings.judge_threshold), 4
             ),
         }
+        if any(r.kind for r in records):
+            report[name] |= _verdict_summary(records, labels, accepted)
     return report
 
 
@@ -461,9 +614,35 @@ def print_table(report: dict[str, Any]) -> None:
             f"{_fmt(row['new_tokens_to_document_ratio_mean'], 9, 3)}"
         )
     print(f"static judge prefix: {report['static_prompt_tokens']} tokens (KV-cached per run)")
+    _print_kinds(report)
     print(f"\nrecommended: {json.dumps(report['recommended'])}")
     print(f"recommended judge (eval): {json.dumps(report['recommended_judge'])}")
     print(f"shipped defaults: {json.dumps(report['defaults'])}")
+
+
+def _print_kinds(report: dict[str, Any]) -> None:
+    defaults = report["defaults"]
+    columns = {"defaults": defaults.get("paraphrase", {})}
+    for layer, cv in report.get("paraphrase_cv", {}).items():
+        columns[f"5-fold {layer}"] = cv
+    if not any(c.get("per_kind") for c in columns.values()):
+        return
+    print(f"\nparaphrase: {'kind':<15} {'n':>3} " + " ".join(f"{c:>14}" for c in columns))
+    kinds = next(c["per_kind"] for c in columns.values() if c.get("per_kind"))
+    for kind, row in kinds.items():
+        cells = [
+            f"{c['per_kind'][kind]['rate']:>14.2f}" if c.get("per_kind") else f"{'-':>14}"
+            for c in columns.values()
+        ]
+        print(f"{'':<12}{kind:<15} {row['n']:>3} " + " ".join(cells) + f"  ({row['measure']})")
+    for label, key in (("balanced acc.", "balanced_accuracy"), ("false reject", "false_rejection")):
+        cells = [f"{c.get(key, float('nan')):>14.3f}" for c in columns.values()]
+        print(f"{'':<12}{label:<15} {'':>3} " + " ".join(cells))
+    if "leads" in defaults:
+        leads = defaults["leads"]
+        print(
+            f"\nleads: {leads['supported']:.3f} of {leads['n']} verbatim lead sentences supported"
+        )
 
 
 def _fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
@@ -493,7 +672,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 counted = await count_tokens(client, llm.base_url.removesuffix("/v1"), system)
                 static_tokens = counted + 5 if counted is not None else None  # + role markers
         for name in args.sets:
-            data[name] = await measure(name, load(name, args.limit), llm, settings, timings, tokens)
+            if name == "paraphrase":
+                data[name] = await measure_paraphrase(args.limit, llm, settings, timings, tokens)
+            else:
+                items = load(name, args.limit)
+                data[name] = await measure(name, items, llm, settings, timings, tokens)
+        if args.leads:
+            data["leads"] = await measure_leads(args.leads, llm, settings, timings, tokens)
         timings.save()
         stats = llm.stats.model_dump()
     report = {
@@ -508,9 +693,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "llm_stats": stats,
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
-        "recommended": recommend(data),
-        "recommended_judge": recommend(data, "judge"),
-        "defaults": at_defaults(data),
+        **_derived(data),
         "static_prompt_tokens": static_tokens,
         "items": {name: [asdict(r) for r in records] for name, records in data.items()},
     }
@@ -532,10 +715,22 @@ def rescore(saved: dict[str, Any]) -> dict[str, Any]:
         "rescored_by": " ".join(["python", *sys.argv]),
         "accuracy": cross_report(data),
         "cost": cost_report(data, static_tokens),
+        **_derived(data),
+    }
+
+
+def _derived(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
+    """Everything computed from the records alone (no model): fits, CV, defaults."""
+    out: dict[str, Any] = {
         "recommended": recommend(data),
         "recommended_judge": recommend(data, "judge"),
         "defaults": at_defaults(data),
     }
+    if "paraphrase" in data:
+        out["paraphrase_cv"] = {
+            layer: cross_validate(data["paraphrase"], layer) for layer in ("judge", "full")
+        }
+    return out
 
 
 def main() -> None:
@@ -543,6 +738,14 @@ def main() -> None:
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint (default: embedded model)")
     parser.add_argument("--limit", type=int, help="first N items of each set (sorted by id)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument(
+        "--leads",
+        type=int,
+        default=20,
+        metavar="N",
+        help="also judge the lead baseline's verbatim sentences on the first N Multi-News "
+        "clusters (0: skip)",
+    )
     parser.add_argument("--evidence-per-source", type=int, default=Settings().evidence_per_source)
     parser.add_argument("--neighbours", type=int, default=Settings().evidence_neighbours)
     parser.add_argument("--out", type=Path, default=OUT)

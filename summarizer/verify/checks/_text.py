@@ -13,9 +13,14 @@ _SENTENCE_BREAK_RE = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(\[]\s*|\n)$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])|\n+")
 
 
+# Letters NFKD does not decompose: "Sørensen" = "Sorensen", "Łódź" = "Lodz".
+_UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "ł": "l",
+                               "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "œ": "oe"})  # fmt: skip
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of ``text``."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 

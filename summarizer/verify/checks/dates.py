@@ -57,9 +57,11 @@ def month_days_in(text: str) -> dict[str, str]:
     for match in _ISO_RE.finditer(text):
         month_number = int(match.group("m"))
         if 1 <= month_number <= 12:
-            canonical = _canonical_day(_MONTH_NAMES[month_number - 1], match.group("d"))
+            month = _MONTH_NAMES[month_number - 1]
+            canonical = _canonical_day(month, match.group("d"))
             if canonical:
                 found[match.group(0)] = canonical
+                found[f"{match.group(0)} (month)"] = month
     return found
 
 

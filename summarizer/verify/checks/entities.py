@@ -85,10 +85,26 @@ _NOT_NAMES = (
 # Transliteration variants reduced to one spelling before comparing.
 _SKELETON_RULES = [
     (r"[^a-z]", ""), (r"kh", "k"), (r"dh", "d"), (r"th", "t"), (r"ph", "f"), (r"gh", "g"),
-    (r"ck", "k"), (r"q", "k"), (r"c(?=[aou]|$)", "k"), (r"ou", "u"), (r"oo", "u"), (r"y", "i"),
+    (r"ck", "k"), (r"q", "k"), (r"^g", "k"), (r"c(?=[aou]|$)", "k"), (r"ou", "u"), (r"oo", "u"), (r"y", "i"),
     (r"ee", "i"), (r"w", "v"), (r"z", "s"), (r"(.)\1+", r"\1"),
 ]  # fmt: skip
-VARIANT_RATIO = 0.8
+# Close enough to be one name respelled ("Brandt" and "Berndt" stay two names).
+VARIANT_RATIO = 0.85
+# Common short forms a paraphrase expands or contracts ("U.S." → "American").
+_ALIASES: dict[str, frozenset[str]] = {
+    key: frozenset(group)
+    for group in (
+        {"us", "usa", "america", "american", "americans", "united", "states"},
+        {"uk", "britain", "british", "england", "english"},
+        {"un", "nations"},
+        {"eu", "europe", "european"},
+        {"california", "calif", "ca"},
+        {"texas", "tex", "tx"},
+        {"democrat", "democrats", "democratic", "d"},
+        {"republican", "republicans", "gop", "r"},
+    )
+    for key in group
+}
 
 
 def names_in(text: str) -> list[str]:
@@ -117,7 +133,7 @@ def _strip_dot(word: str) -> str:
 
 def _is_name_word(word: str) -> bool:
     folded = name_key(word)
-    if not folded or folded in _NOT_NAMES or folded in MONTHS or folded in WEEKDAYS:
+    if len(folded) < 2 or folded in _NOT_NAMES or folded in MONTHS or folded in WEEKDAYS:
         return False
     return any(c.isalpha() for c in folded)
 
@@ -165,7 +181,9 @@ def check_names(claim: str, evidence: str) -> Check | None:
         absent = [
             w
             for w in name.split()
-            if name_key(w) not in available and not is_variant(name_key(w), capitalised)
+            if name_key(w) not in available
+            and not (_ALIASES.get(name_key(w), frozenset()) & available)
+            and not is_variant(name_key(w), capitalised)
         ]
         if absent:
             missing.append(" ".join(absent))

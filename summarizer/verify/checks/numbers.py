@@ -51,6 +51,8 @@ _HEDGE_RE = re.compile(
     re.IGNORECASE,
 )
 HEDGED_TOLERANCE = 0.05
+# A rounded figure is within this of the exact one ("about 100" is not 130 rounded).
+ROUNDING_TOLERANCE = 0.1
 
 _SCALE_ALT = "|".join(sorted(_SCALES, key=len, reverse=True))
 _WORD_ALT = "|".join(sorted([*WORD_VALUES, "hundred"], key=len, reverse=True))
@@ -231,9 +233,19 @@ def _rounds_to(claimed: float, actual: float, significant: int) -> bool:
     return close(round(actual / step) * step, claimed)
 
 
+def _other_unit(figure: Figure, other: Figure) -> bool:
+    """Both measured in units of one kind, but different ones: compare only converted."""
+    return (
+        figure.unit is not None
+        and other.unit is not None
+        and figure.unit.dimension == other.unit.dimension
+        and figure.unit.alias != other.unit.alias
+    )
+
+
 def matches(figure: Figure, available: list[Figure]) -> bool:
     """Whether ``figure`` (from a claim) is stated, rounded or converted, by ``available``."""
-    values = {v for f in available for v in f.values}
+    values = {v for f in available if not _other_unit(figure, f) for v in f.values}
     if any(close(v, a) for v in figure.values for a in values):
         return True
     if figure.unit is not None:
@@ -249,7 +261,8 @@ def matches(figure: Figure, available: list[Figure]) -> bool:
         significant = len(figure.digits.replace(",", "").replace(".", "").lstrip("0")) or None
     for v in figure.values:
         for a in values:
-            if significant is not None and _rounds_to(v, a, significant):
+            near = abs(v - a) <= ROUNDING_TOLERANCE * max(abs(v), abs(a))
+            if significant is not None and near and _rounds_to(v, a, significant):
                 return True
             if figure.hedged and abs(v - a) <= HEDGED_TOLERANCE * max(abs(v), abs(a)):
                 return True
