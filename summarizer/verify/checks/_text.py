@@ -14,8 +14,10 @@ _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9]
 
 
 # Letters NFKD does not decompose: "Sørensen" = "Sorensen", "Łódź" = "Lodz".
-_UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "ł": "l",
-                               "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "œ": "oe"})  # fmt: skip
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d",
+     "Đ": "D", "ð": "d", "þ": "th", "œ": "oe"}
+)  # fmt: skip
 
 
 def fold(text: str) -> str:

@@ -85,8 +85,8 @@ _NOT_NAMES = (
 # Transliteration variants reduced to one spelling before comparing.
 _SKELETON_RULES = [
     (r"[^a-z]", ""), (r"kh", "k"), (r"dh", "d"), (r"th", "t"), (r"ph", "f"), (r"gh", "g"),
-    (r"ck", "k"), (r"q", "k"), (r"^g", "k"), (r"c(?=[aou]|$)", "k"), (r"ou", "u"), (r"oo", "u"), (r"y", "i"),
-    (r"ee", "i"), (r"w", "v"), (r"z", "s"), (r"(.)\1+", r"\1"),
+    (r"ck", "k"), (r"q", "k"), (r"^g", "k"), (r"c(?=[aou]|$)", "k"), (r"ou", "u"),
+    (r"oo", "u"), (r"y", "i"), (r"ee", "i"), (r"w", "v"), (r"z", "s"), (r"(.)\1+", r"\1"),
 ]  # fmt: skip
 # Close enough to be one name respelled ("Brandt" and "Berndt" stay two names).
 VARIANT_RATIO = 0.85
