@@ -6,8 +6,10 @@ from __future__ import annotations
 import _thread
 import asyncio
 import logging
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -21,6 +23,7 @@ import pytest
 from support.auto_llm import AutoModel
 from support.openai_server import Reply, Request, ScriptedOpenAI
 from support.pages import PageServer, Resp, Route
+from support.signals import foreground
 
 import summarizer
 from summarizer import (
@@ -291,6 +294,42 @@ async def test_interrupt_cancels_the_job_and_waits_for_it(tmp_path: Path) -> Non
         calls = len(server.requests)
         time.sleep(0.5)
         assert len(server.requests) == calls == 1, "nothing kept calling the endpoint"
+
+
+_SCRIPT = """
+import sys, threading
+from summarizer import summarize
+try:
+    summarize(sys.argv[2:], base_url=sys.argv[1], model="scripted", cache=False)
+except KeyboardInterrupt:
+    print("threads:", sorted(t.name for t in threading.enumerate()), flush=True)
+    raise
+"""
+
+
+def test_ctrl_c_in_a_script_stops_the_job(tmp_path: Path) -> None:
+    """No event loop running (a plain script): Ctrl-C cancels the job and nothing lingers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZER_", "OPENAI_"))}
+    env["SUMMARIZER_HOME"] = str(tmp_path)
+    with ScriptedOpenAI(fallback=lambda request: Reply(body=None, delay=30)) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SCRIPT, server.base_url, *ARTICLES],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=foreground,
+        )
+        deadline = time.monotonic() + 60
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.requests, "the job reached the endpoint"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        calls = len(server.requests)
+    assert proc.returncode != 0 and err.rstrip().endswith("KeyboardInterrupt")
+    assert out.strip() == "threads: ['MainThread']", "no worker or executor thread left"
+    assert calls == 1
 
 
 class SlowToStop(httpx.AsyncBaseTransport):
