@@ -224,9 +224,9 @@ def summarize(
     """Synchronous ``asummarize``; also works inside a running event loop (Jupyter).
 
     A ``SummarizerError`` is raised afresh here, its message one line, without the
-    frames of the event loop or worker thread it came through (``-v`` logging keeps
-    the full traceback). Ctrl-C (or the kernel's interrupt) cancels the job and
-    returns once it has stopped.
+    frames of the event loop or worker thread it came through (the full traceback is
+    logged at DEBUG). Ctrl-C (or the kernel's interrupt) cancels the job and raises
+    ``KeyboardInterrupt`` once it has stopped. ``progress``: see ``ProgressOption``.
     """
     try:
         return _summarize(sources, progress, kwargs)
