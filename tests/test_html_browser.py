@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.auto_llm import BOGUS, AutoModel
+from support.cli import ARTICLES, cli_env, run_cli
+from support.openai_server import ScriptedOpenAI
 from support.pages import PageServer, Resp, Route
 from test_render import make_summary
 
@@ -433,3 +436,37 @@ def test_without_stylesheet_the_page_reads_as_a_brief(page: Page) -> None:
     quote = next(i for i, line in enumerate(lines) if "The council voted 7-2 on Friday" in line)
     assert lines.index(first) < quote < lines.index(second)
     page.shot("no-css-evidence-open")
+
+
+def test_brief_made_by_the_cli_in_the_browser(page: Page, tmp_path: Path) -> None:
+    """A real run (scripted model, one invented sentence, one dead URL) read in Chromium."""
+    auto = AutoModel()
+    auto.bogus = True
+    with ScriptedOpenAI(fallback=auto) as llm:
+        env = {**cli_env(llm.base_url, tmp_path / "home"), "SUMMARIZER_DRAFTER": "freeform"}
+        sources = [*ARTICLES, page.server.url("/gone.html"), "--allow-private"]
+        made = run_cli("summarize", *sources, "-f", "json", env=env)
+        assert made.returncode == 0, made.stderr
+        out = tmp_path / "brief.html"
+        shown = run_cli("summarize", *sources, "-f", "html", "-o", str(out), env=env)
+        assert shown.returncode == 0, shown.stderr
+    summary = Summary.model_validate_json(made.stdout)
+    page.open(out.read_text(encoding="utf-8"), scheme="dark")
+    scroll, inner = page.overflow()
+    assert scroll <= inner
+    assert page.tab() == "s-0" and page.visible("ev-0")
+    body = over(rgba(page.js("return getComputedStyle(document.body).backgroundColor")), (0, 0, 0))
+    assert assert_readable(page, body) >= 10
+    page.shot("cli-brief-dark")
+    # The invented sentence was repaired or removed, and the page says which, and why.
+    bogus = next(s for s in summary.sentences if (s.original_text or s.text) == BOGUS)
+    kind = "removed" if bogus.status is Status.REMOVED else "original"
+    page.js(f"document.querySelector('details.{kind}').open = true")
+    assert BOGUS in page.js(f"return document.querySelector('details.{kind}').innerText")
+    # Without its stylesheet: every shown sentence whole, in order, then the references.
+    page.js("document.querySelectorAll('style').forEach(s => s.remove())")
+    text = page.js("return document.body.innerText")
+    positions = [text.index(s.text) for s in summary.shown_sentences]
+    assert positions == sorted(positions)
+    assert text.index("Sources") > positions[-1]
+    assert "could not be used: HTTP 404" in text
