@@ -18,26 +18,9 @@ from pathlib import Path
 
 import pytest
 from support.auto_llm import BOGUS, AutoModel
+from support.cli import ARTICLES, EXAMPLES, ROOT, cli_env, run_cli
 from support.openai_server import Reply, ScriptedOpenAI, error_reply
 from support.signals import foreground
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-ARTICLES = sorted(str(p) for p in EXAMPLES.glob("*.html"))
-
-
-def run_cli(
-    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        cwd=ROOT,
-    )
 
 
 @pytest.fixture
@@ -50,16 +33,7 @@ def model() -> Iterator[tuple[ScriptedOpenAI, AutoModel]]:
 @pytest.fixture
 def env(tmp_path: Path, model: tuple[ScriptedOpenAI, AutoModel]) -> dict[str, str]:
     server, _ = model
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
-    clean.update(
-        OPENAI_BASE_URL=server.base_url,
-        OPENAI_API_KEY="sk-test-secret-key-123",
-        SUMMARIZER_MODEL="scripted",
-        SUMMARIZER_HOME=str(tmp_path / "home"),
-        SUMMARIZER_RETRY_MAX_WAIT="0",
-        SUMMARIZER_LLM_TIMEOUT="5",
-    )
-    return clean
+    return cli_env(server.base_url, tmp_path / "home")
 
 
 def test_unknown_environment_setting_exit_2(env: dict[str, str]) -> None:

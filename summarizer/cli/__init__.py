@@ -225,6 +225,9 @@ def eval_command(
         str | None,
         typer.Option("--judge", help="llm (default: the verifier's judge) or overlap (no model)."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or ray: case × system pairs on Ray workers.")
+    ] = "local",
     *,
     overrides: dict[str, Any],
 ) -> None:
@@ -255,6 +258,7 @@ def eval_command(
                 progress=progress,
                 console=Console(),
                 judge=judge,
+                engine=engine,
             )
 
     run(work, interrupted="finished cases are kept; run the same command again to resume")
@@ -262,6 +266,7 @@ def eval_command(
 
 app.command("render")(render_command)
 app.command("sources")(sources_command)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -33,8 +33,8 @@ def _is_usage_error(exc: Exception) -> bool:
     return "UsageError" in names and "NoArgsIsHelpError" not in names
 
 
-def _one_line(exc: Exception) -> typer.Exit:
-    ctx = getattr(exc, "ctx", None)
+def _one_line(exc: Exception, fallback: Any) -> typer.Exit:
+    ctx = getattr(exc, "ctx", None) or fallback
     hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
     message = " ".join(str(exc.format_message()).split()).rstrip(".")  # type: ignore[attr-defined]
     stderr.print(f"[red]error:[/red] {escape(message + hint)}", highlight=False)
@@ -49,7 +49,7 @@ class Group(TyperGroup):
             return super().parse_args(ctx, args)
         except Exception as exc:
             if _is_usage_error(exc):
-                raise _one_line(exc) from None
+                raise _one_line(exc, ctx) from None
             raise
 
     def invoke(self, ctx: Any) -> Any:
@@ -57,7 +57,7 @@ class Group(TyperGroup):
             return super().invoke(ctx)
         except Exception as exc:
             if _is_usage_error(exc):
-                raise _one_line(exc) from None
+                raise _one_line(exc, ctx) from None
             raise
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
