@@ -267,6 +267,11 @@ def eval_command(
 app.command("render")(render_command)
 app.command("sources")(sources_command)
 
+from summarizer.cli.batch import batch_command, serve_command  # noqa: E402
+
+app.command("batch")(batch_command)
+app.command("serve")(serve_command)
+
 
 def main() -> None:
     """Console-script entry point."""

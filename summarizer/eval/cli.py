@@ -19,6 +19,7 @@ from summarizer.eval.metrics import Judge
 from summarizer.eval.records import EvalRun
 from summarizer.eval.report import print_table
 from summarizer.eval.runner import Progress, run_eval
+from summarizer.executors import make_executor
 from summarizer.settings import Settings
 
 
@@ -32,15 +33,19 @@ async def eval_dataset(
     progress: Progress | None = None,
     console: Console | None = None,
     judge: str | None = None,
+    engine: str = "local",
 ) -> EvalRun:
     """Run the eval, print the table and say where the reports are.
 
     ``judge``: ``"llm"`` (default, the verifier's judge) or ``"overlap"`` (offline,
     word overlap: for baseline-only runs without a model; not a faithfulness judge).
+    ``engine``: ``local`` (this process) or ``ray`` (``summarizer.executors``).
     """
+    executor = None if engine == "local" else make_executor(engine)
     run = await run_eval(
-        dataset, systems, settings, output_dir, limit, progress, judge=_judge(judge)
-    )
+        dataset, systems, settings, output_dir, limit, progress, judge=_judge(judge),
+        executor=executor,
+    )  # fmt: skip
     if console is not None:
         print_table(run, console)
         failed = sum(len(run.failures(s)) for s in run.systems)
