@@ -32,8 +32,10 @@ from summarizer.cli.options import (
     MODE,
     OUTPUT,
     PRIVATE,
+    InputList,
     OutputTarget,
     Quiet,
+    SourceArgs,
     Verbose,
     flags,
 )
@@ -84,15 +86,8 @@ _settings = logs.load_settings  # what the commands (and summarizer.cli.batch) c
 @app.command()
 @flags(OUTPUT, ENDPOINT, MODE, BRIEF, CACHE, PRIVATE, FETCH)
 def summarize(
-    sources: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="URLs or local files (.html .htm .txt .md); '-' reads a list from stdin."
-        ),
-    ] = None,
-    input_file: Annotated[
-        Path | None, typer.Option("--input", "-i", help="A file listing one URL or path per line.")
-    ] = None,
+    sources: SourceArgs = None,
+    input_file: InputList = None,
     *,
     out: OutputTarget,
     overrides: dict[str, Any],

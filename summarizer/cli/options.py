@@ -294,6 +294,14 @@ FETCH = _settings_bundle(
     build=lambda timeout: {"total_timeout": timeout},
 )
 
+SourceArgs = Annotated[
+    list[str] | None,
+    typer.Argument(help="URLs or local files (.html .htm .txt .md); '-' reads a list from stdin."),
+]
+InputList = Annotated[
+    Path | None, typer.Option("--input", "-i", help="A file listing one URL or path per line.")
+]
+
 Verbose = Annotated[
     int,
     typer.Option(

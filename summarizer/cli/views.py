@@ -24,7 +24,17 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer.cli.logs import load_settings
-from summarizer.cli.options import CACHE, FETCH, HOME, OUTPUT, PRIVATE, OutputTarget, flags
+from summarizer.cli.options import (
+    CACHE,
+    FETCH,
+    HOME,
+    OUTPUT,
+    PRIVATE,
+    InputList,
+    OutputTarget,
+    SourceArgs,
+    flags,
+)
 from summarizer.cli.output import emit, progress_bars, read_text, run
 from summarizer.errors import InputError
 from summarizer.models import Source, Summary
@@ -142,15 +152,8 @@ def sources_table(sources: list[Source]) -> Table:
 
 @flags(HOME, CACHE, PRIVATE, FETCH)
 def sources_command(
-    sources: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="URLs or local files (.html .htm .txt .md); '-' reads a list from stdin."
-        ),
-    ] = None,
-    input_file: Annotated[
-        Path | None, typer.Option("--input", "-i", help="A file listing one URL or path per line.")
-    ] = None,
+    sources: SourceArgs = None,
+    input_file: InputList = None,
     fmt: Annotated[
         SourcesFormat, typer.Option("--format", "-f", help="A table, or JSON with the full text.")
     ] = SourcesFormat.table,
