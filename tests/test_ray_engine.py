@@ -9,7 +9,9 @@ what the local run cached. The eval runner is run on the same executor.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -187,3 +189,58 @@ def test_jobs_hash_the_same_in_every_process(tmp_path: Path, pages: PageServer) 
 
 def _hashes(path: str, chosen: Settings) -> list[str]:
     return [job.hash for job in load_jobs(Path(path), chosen)]
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args],
+        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+
+
+def cli_env(home: Path, base_url: str | None = None) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    clean.update(SUMMARIZER_HOME=str(home), SUMMARIZER_RETRY_MAX_WAIT="0")
+    if base_url is not None:
+        clean.update(OPENAI_BASE_URL=base_url, SUMMARIZER_MODEL="scripted")
+    return clean
+
+
+def test_batch_cli_on_ray_writes_what_the_local_engine_writes(
+    tmp_path: Path, model: ScriptedOpenAI, pages: PageServer
+) -> None:
+    jobs = write_jobs(tmp_path / "jobs.jsonl", pages)
+    results = {}
+    for engine in ("local", "ray"):
+        env = cli_env(tmp_path / f"home-{engine}", model.base_url)
+        out = tmp_path / f"out-{engine}"
+        result = run_cli(
+            "batch", str(jobs), "-o", str(out), "--engine", engine, "-j", "2", "--allow-private",
+            env=env,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr  # the 404 job
+        assert "5 jobs: 4 ok, 1 failed" in result.stderr and "Traceback" not in result.stderr
+        lines = (out / "index.jsonl").read_text(encoding="utf-8").splitlines()
+        results[engine] = [json.loads(line) for line in lines]
+    skip = {"seconds", "finished", "worker", "llm_calls", "cache_hits"}
+    skip |= {"prompt_tokens", "completion_tokens"}
+    same = [[{k: v for k, v in r.items() if k not in skip} for r in results[e]] for e in results]
+    assert same[0] == same[1]
+    assert len({r["worker"] for r in results["ray"]}) == 2  # two worker processes shared the jobs
+
+
+def test_eval_cli_on_ray_scores_what_the_local_engine_scores(tmp_path: Path) -> None:
+    scores = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"run-{engine}"
+        result = run_cli(
+            "eval", str(SAMPLE), "--system", "lead", "--system", "central", "--judge", "overlap",
+            "--engine", engine, "-o", str(out), env=cli_env(tmp_path / "home"),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        scores[engine] = {  # judge call counts are cost: each Ray worker has its own judge
+            system: {m: v for m, v in metrics.items() if m != "seconds"}
+            for system, metrics in summary["systems"].items()
+        }
+    assert scores["ray"] == scores["local"] and scores["local"]
