@@ -35,6 +35,11 @@ class SummarizerError(Exception):
         """The message the CLI prints: a single line, never a traceback."""
         return one_line(str(self)) or type(self).__name__
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it in a notebook: one line, as the CLI does (the full
+        traceback stays in ``__traceback__`` and in the DEBUG log)."""
+        return [f"{type(self).__name__}: {self.one_line()}"]
+
 
 class InputError(SummarizerError):
     exit_code = 2

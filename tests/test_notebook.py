@@ -185,3 +185,23 @@ def test_kernel_interrupt_cancels_the_job(workdir: Path, tmp_path: Path) -> None
         assert not errors
         streams, _ = _run(kc, "print(repr(brief))")
         assert f"<Summary '{TITLE}'" in "".join(streams)
+
+
+def test_an_error_shows_as_one_line_in_the_kernel(tmp_path: Path) -> None:
+    """A bad input in a cell shows the error's one line, not a traceback through the
+    package (IPython asks the exception for ``_render_traceback_``)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from summarizer import summarize\n"
+            f"summarize(['/nonexistent/story.html'], home={str(tmp_path)!r}, progress=False)"
+        )
+    ]
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True)
+    client.execute()
+    [error] = list(_outputs(nb, "error"))
+    assert error["ename"] == "NoUsableSourceError"
+    assert len(error["traceback"]) == 1
+    line = error["traceback"][0]
+    assert line.startswith("NoUsableSourceError: ") and "/nonexistent/story.html" in line
+    assert "File " not in line and "asyncio" not in line
