@@ -10,11 +10,14 @@ files refused before any work, and ``--engine ray`` without Ray.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import pytest
 from support.auto_llm import AutoModel
 from support.openai_server import ScriptedOpenAI
 from support.pages import PageServer, Resp, Route
+from support.signals import foreground
 
 from summarizer.models import Summary
 
@@ -260,3 +264,50 @@ def test_engine_ray_without_ray_names_the_extra(tmp_path: Path, env: dict[str, s
     assert result.returncode == 2
     assert "pip install 'summarizer[ray]'" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_keeps_finished_jobs_and_the_same_command_resumes(
+    tmp_path: Path, env: dict[str, str], model: ScriptedOpenAI
+) -> None:
+    auto = AutoModel()
+    model.fallback = lambda request: dataclasses.replace(auto(request), delay=0.2)
+    jobs = write_jobs(
+        tmp_path / "jobs.jsonl",
+        [
+            {"id": f"j{i}", "sources": [str(EXAMPLES / name)], "options": {"focus": name}}
+            for i, name in enumerate(PAGES)
+        ],
+    )
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "summarizer", "batch", str(jobs), "-o", str(out)]
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        preexec_fn=foreground,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        index = out / "index.jsonl"
+        while time.monotonic() < deadline and '"j0"' not in _text(index):
+            time.sleep(0.05)
+        assert '"j0"' in _text(index), "the first job finished"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "finished jobs are kept" in err and "Traceback" not in err
+    kept = read_index(out)
+    assert kept["j0"]["status"] == "ok" and len(kept) < 3
+    assert not list(out.glob(".*.tmp"))  # no half-written file left behind
+
+    resumed = run_cli("batch", str(jobs), "-o", str(out), env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"3 jobs: 3 ok, 0 failed, {len(kept)} already done" in resumed.stderr
+    assert read_index(out)["j0"] == kept["j0"]
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
