@@ -101,6 +101,7 @@ def batch_command(
         raise typer.Exit(1)
 
 
+@flags()
 def serve_command(
     port: Annotated[
         int | None,
@@ -119,9 +120,9 @@ def serve_command(
 ) -> None:
     """Keep the embedded model running for every command on this machine.
 
-    Prints OPENAI_BASE_URL=... and SUMMARIZER_MODEL=... on stdout and publishes them in
-    $SUMMARIZER_HOME/serve.json: summarize, check, batch and eval use this server
-    whenever OPENAI_BASE_URL is not set. Ctrl-C or SIGTERM stops it.
+    Prints OPENAI_BASE_URL=... and SUMMARIZER_MODEL=... on stdout and writes them to
+    $SUMMARIZER_HOME/serve.json. While it runs, summarize, check, batch and eval use
+    it whenever OPENAI_BASE_URL is not set. Ctrl-C or SIGTERM stops it.
     """
     from summarizer.cli import _settings
     from summarizer.llm.shared import SharedServer, serve
