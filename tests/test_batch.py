@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -24,24 +23,13 @@ from typing import Any
 
 import pytest
 from support.auto_llm import AutoModel
+from support.batch import PAGES, article_pages
+from support.cli import EXAMPLES, KEY, ROOT, cli_env, run_cli
 from support.openai_server import ScriptedOpenAI
-from support.pages import PageServer, Resp, Route
+from support.pages import PageServer
 from support.signals import foreground
 
 from summarizer.models import Summary
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-PAGES = ("harbor-gazette.html", "coastal-times.html", "northern-ledger.html")
-
-
-def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT,
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -52,23 +40,13 @@ def model() -> Iterator[ScriptedOpenAI]:
 
 @pytest.fixture
 def pages() -> Iterator[PageServer]:
-    with PageServer() as server:
-        for name in PAGES:
-            server.add(f"/{name}", Route([Resp(body=(EXAMPLES / name).read_bytes())]))
-        yield server  # any other path answers 404
+    with article_pages() as server:
+        yield server
 
 
 @pytest.fixture
 def env(tmp_path: Path, model: ScriptedOpenAI) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
-    clean.update(
-        OPENAI_BASE_URL=model.base_url,
-        SUMMARIZER_MODEL="scripted",
-        SUMMARIZER_HOME=str(tmp_path / "home"),
-        SUMMARIZER_RETRY_MAX_WAIT="0",
-        SUMMARIZER_LLM_TIMEOUT="10",
-    )
-    return clean
+    return cli_env(model.base_url, tmp_path / "home")
 
 
 def write_jobs(path: Path, jobs: list[dict[str, Any]]) -> Path:
@@ -140,6 +118,10 @@ def test_batch_writes_results_and_index_and_records_a_failed_job(
     assert files_brief.options["target_words"] == 60
     assert files_brief.options["on_unsupported"] == "remove"
     assert str(tmp_path / "docs" / "coastal.html") in {s.url for s in files_brief.sources}
+
+    for written in out.iterdir():  # the API key reaches no file of the folder
+        assert KEY not in written.read_text(encoding="utf-8"), written.name
+    assert KEY not in result.stderr
 
     billed = barrier["llm_calls"] + files["llm_calls"]
     assert billed == len(list(model.chat_requests()))  # every call the server saw, billed once

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,8 +19,10 @@ from typing import Any
 
 import pytest
 from support.auto_llm import AutoModel
+from support.batch import PAGES, article_pages
+from support.cli import EXAMPLES, ROOT, cli_env, run_cli
 from support.openai_server import ScriptedOpenAI
-from support.pages import PageServer, Resp, Route
+from support.pages import PageServer
 
 from summarizer.batch import load_jobs, run_batch
 from summarizer.errors import InputError
@@ -35,10 +36,7 @@ ray = pytest.importorskip(
     "ray", reason="Ray is not installed (pip install 'summarizer[ray]'); Ray engine not tested"
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 SAMPLE = ROOT / "evals" / "sample.jsonl"
-PAGES = ("harbor-gazette.html", "coastal-times.html", "northern-ledger.html")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,9 +56,7 @@ def model() -> Iterator[ScriptedOpenAI]:
 
 @pytest.fixture
 def pages() -> Iterator[PageServer]:
-    with PageServer() as server:
-        for name in PAGES:
-            server.add(f"/{name}", Route([Resp(body=(EXAMPLES / name).read_bytes())]))
+    with article_pages() as server:
         yield server
 
 
@@ -191,28 +187,13 @@ def _hashes(path: str, chosen: Settings) -> list[str]:
     return [job.hash for job in load_jobs(Path(path), chosen)]
 
 
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT,
-    )  # fmt: skip
-
-
-def cli_env(home: Path, base_url: str | None = None) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
-    clean.update(SUMMARIZER_HOME=str(home), SUMMARIZER_RETRY_MAX_WAIT="0")
-    if base_url is not None:
-        clean.update(OPENAI_BASE_URL=base_url, SUMMARIZER_MODEL="scripted")
-    return clean
-
-
 def test_batch_cli_on_ray_writes_what_the_local_engine_writes(
     tmp_path: Path, model: ScriptedOpenAI, pages: PageServer
 ) -> None:
     jobs = write_jobs(tmp_path / "jobs.jsonl", pages)
     results = {}
     for engine in ("local", "ray"):
-        env = cli_env(tmp_path / f"home-{engine}", model.base_url)
+        env = cli_env(model.base_url, tmp_path / f"home-{engine}")
         out = tmp_path / f"out-{engine}"
         result = run_cli(
             "batch", str(jobs), "-o", str(out), "--engine", engine, "-j", "2", "--allow-private",
@@ -229,13 +210,15 @@ def test_batch_cli_on_ray_writes_what_the_local_engine_writes(
     assert len({r["worker"] for r in results["ray"]}) == 2  # two worker processes shared the jobs
 
 
-def test_eval_cli_on_ray_scores_what_the_local_engine_scores(tmp_path: Path) -> None:
+def test_eval_cli_on_ray_scores_what_the_local_engine_scores(
+    tmp_path: Path, model: ScriptedOpenAI
+) -> None:
     scores = {}
     for engine in ("local", "ray"):
         out = tmp_path / f"run-{engine}"
         result = run_cli(
             "eval", str(SAMPLE), "--system", "lead", "--system", "central", "--judge", "overlap",
-            "--engine", engine, "-o", str(out), env=cli_env(tmp_path / "home"),
+            "--engine", engine, "-o", str(out), env=cli_env(model.base_url, tmp_path / "home"),
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from support.auto_llm import AutoModel
+from support.cli import ARTICLES, ROOT, cli_env, run_cli
 from support.openai_server import ScriptedOpenAI
 
 from summarizer.llm.local import MODEL_ALIAS, MODEL_SHA256
@@ -34,18 +35,6 @@ from summarizer.llm.shared import (
     withdraw,
 )
 from summarizer.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTICLES = sorted(str(p) for p in (ROOT / "examples").glob("*.html"))
-
-
-def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
-        capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT,
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -67,9 +56,10 @@ def env(home: Path) -> dict[str, str]:
     model it fails at once instead of assembling and starting it."""
     home.mkdir()
     (home / "models").write_text("not a folder: no embedded model in these tests\n")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
-    clean.update(SUMMARIZER_HOME=str(home), SUMMARIZER_RETRY_MAX_WAIT="0", COLUMNS="250")
-    return clean
+    clean = cli_env("http://127.0.0.1:9/v1", home)
+    for endpoint in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SUMMARIZER_MODEL"):
+        del clean[endpoint]
+    return {**clean, "SUMMARIZER_LLM_TIMEOUT": "30", "COLUMNS": "250"}
 
 
 def shared(base_url: str, pid: int, model: str = "scripted") -> SharedServer:
