@@ -26,7 +26,7 @@ from typing import Any
 from summarizer import __version__
 from summarizer.cache import make_key
 from summarizer.errors import ConfigError, InputError
-from summarizer.ingest.inputs import InputKind, classify
+from summarizer.ingest.inputs import InputKind, classify, read_input_file
 from summarizer.prompts import PROMPTS_DIR, load_prompt
 from summarizer.settings import Settings
 from summarizer.text.urls import redact_url
@@ -163,17 +163,7 @@ def parse_job(raw: str, line: int, base: Settings, base_dir: Path) -> BatchJob:
 
 def load_jobs(path: Path, base: Settings) -> list[BatchJob]:
     """Every job of a JSONL file, the whole file validated first; ``InputError`` names the line."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(f"jobs file {path} not found") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"jobs file {path} is a directory, not a JSONL file") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"jobs file {path} is not UTF-8 text (byte {exc.start})") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read jobs file {path}: {exc.strerror}") from exc
-
+    text = read_input_file(path, "jobs file")
     base_dir = path.resolve().parent
     jobs: list[BatchJob] = []
     seen: dict[str, int] = {}

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from summarizer.errors import InputError, NoUsableSourceError
 from summarizer.ingest import ingest, make_source
+from summarizer.ingest.inputs import read_input_file
 from summarizer.models import Passage, Source
 from summarizer.settings import Settings
 
@@ -129,16 +130,7 @@ def load_dataset(path: Path, *, limit: int | None = None) -> list[EvalCase]:
     """All cases of a JSONL dataset (the first ``limit`` if given); the whole file is validated."""
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, got {limit}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"dataset {path} not found") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"dataset {path} is a directory, not a JSONL file") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"dataset {path} is not UTF-8 text (byte {exc.start})") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read dataset {path}: {exc.strerror}") from exc
+    text = read_input_file(path, "dataset")
 
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}

@@ -64,6 +64,21 @@ def parse_list(text: str) -> list[str]:
     return entries
 
 
+def read_input_file(path: Path, what: str) -> str:
+    """A text file the user named (a dataset, a jobs file): every failure is one
+    ``InputError`` that says which ``what`` it was."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError(f"{what} {path} not found") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{what} {path} is a directory, not a JSONL file") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path} is not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from exc
+
+
 def _read_list_file(list_file: str) -> list[str]:
     path = Path(list_file)
     try:
