@@ -26,7 +26,6 @@ from summarizer import __version__
 from summarizer.cache import atomic_write_text, make_key
 from summarizer.errors import InputError, NoUsableSourceError, OutputError, SummarizerError
 from summarizer.eval.dataset import EvalCase, case_sources, dataset_sha, load_dataset
-from summarizer.executors import Executor, LocalExecutor, Task
 from summarizer.eval.judges import judge_name, llm_judge
 from summarizer.eval.metrics import ALCE_MAX_CITATIONS, Judge
 from summarizer.eval.records import (
@@ -43,6 +42,7 @@ from summarizer.eval.records import (
 from summarizer.eval.scoring import METRICS, CountingJudge, score_summary
 from summarizer.eval.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, Interval, bootstrap_ci
 from summarizer.eval.systems import System, resolve_systems
+from summarizer.executors import Executor, LocalExecutor, Task
 from summarizer.models import Source
 from summarizer.prompts import PROMPTS_DIR, load_prompt
 from summarizer.settings import Settings
