@@ -132,7 +132,9 @@ async def run_job(llm: LLM, job: BatchJob) -> JobOutcome:
         worker=f"{socket.gethostname()}:{os.getpid()}",
     )  # fmt: skip
     try:
-        summary = await asummarize(list(job.sources), settings=job.settings, llm=llm)
+        summary = await asummarize(
+            list(job.sources), settings=job.settings, llm=llm, progress=False
+        )
     except (asyncio.CancelledError, KeyboardInterrupt):
         raise
     except SummarizerError as exc:
