@@ -26,7 +26,7 @@ from typing import Any
 from summarizer import __version__
 from summarizer.cache import make_key
 from summarizer.errors import ConfigError, InputError
-from summarizer.ingest.inputs import InputKind, classify, read_input_file
+from summarizer.ingest.inputs import InputKind, classify, read_jsonl_records
 from summarizer.prompts import PROMPTS_DIR, load_prompt
 from summarizer.settings import Settings
 from summarizer.text.urls import redact_url
@@ -163,23 +163,10 @@ def parse_job(raw: str, line: int, base: Settings, base_dir: Path) -> BatchJob:
 
 def load_jobs(path: Path, base: Settings) -> list[BatchJob]:
     """Every job of a JSONL file, the whole file validated first; ``InputError`` names the line."""
-    text = read_input_file(path, "jobs file")
     base_dir = path.resolve().parent
-    jobs: list[BatchJob] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        try:
-            job = parse_job(raw, number, base, base_dir)
-        except ValueError as exc:
-            raise InputError(f"{path} line {number}: {exc}") from exc
-        if job.id in seen:
-            raise InputError(
-                f"{path} line {number}: duplicate id {job.id!r} (first on line {seen[job.id]})"
-            )
-        seen[job.id] = number
-        jobs.append(job)
+    jobs = read_jsonl_records(
+        path, "jobs file", lambda raw, number: parse_job(raw, number, base, base_dir), comments=True
+    )
     if not jobs:
         raise InputError(f"jobs file {path} has no jobs")
     return jobs

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from summarizer.errors import InputError, NoUsableSourceError
 from summarizer.ingest import ingest, make_source
-from summarizer.ingest.inputs import read_input_file
+from summarizer.ingest.inputs import read_jsonl_records
 from summarizer.models import Passage, Source
 from summarizer.settings import Settings
 
@@ -130,23 +130,7 @@ def load_dataset(path: Path, *, limit: int | None = None) -> list[EvalCase]:
     """All cases of a JSONL dataset (the first ``limit`` if given); the whole file is validated."""
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, got {limit}")
-    text = read_input_file(path, "dataset")
-
-    cases: list[EvalCase] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            case = parse_case(raw, number)
-        except ValueError as exc:
-            raise InputError(f"{path} line {number}: {exc}") from exc
-        if case.id in seen:
-            raise InputError(
-                f"{path} line {number}: duplicate id {case.id!r} (first on line {seen[case.id]})"
-            )
-        seen[case.id] = number
-        cases.append(case)
+    cases = read_jsonl_records(path, "dataset", parse_case)
     if not cases:
         raise InputError(f"dataset {path} has no cases")
     return cases[:limit] if limit is not None else cases

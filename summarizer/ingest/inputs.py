@@ -11,11 +11,11 @@ import codecs
 import logging
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO, TypeVar
 
 from summarizer.errors import InputError, SourceError
 from summarizer.ingest.extract import TEXT_TYPES, Page, decode_body, is_utf8, looks_binary
@@ -65,35 +65,57 @@ def parse_list(text: str) -> list[str]:
 
 
 def read_input_file(path: Path, what: str) -> str:
-    """A text file the user named (a dataset, a jobs file): every failure is one
+    """A text file the user named (a list, a dataset, a jobs file): every failure is one
     ``InputError`` that says which ``what`` it was."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise InputError(f"{what} {path} not found") from exc
     except IsADirectoryError as exc:
-        raise InputError(f"{what} {path} is a directory, not a JSONL file") from exc
+        raise InputError(f"{what} {path} is a directory") from exc
+    except PermissionError as exc:
+        raise InputError(f"{what} {path} is not readable (permission denied)") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} {path} is not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from exc
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Identified)
+
+
+def read_jsonl_records(
+    path: Path, what: str, parse: Callable[[str, int], R], *, comments: bool = False
+) -> list[R]:
+    """Every record of a JSONL file the user named, the whole file validated first:
+    ``parse(line, number)`` raises ``ValueError`` for a bad line, and the one
+    ``InputError`` names the file and line; ids must be unique. May be empty."""
+    records: list[R] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(read_input_file(path, what).splitlines(), 1):
+        if not raw.strip() or (comments and raw.lstrip().startswith("#")):
+            continue
+        try:
+            record = parse(raw, number)
+        except ValueError as exc:
+            raise InputError(f"{path} line {number}: {exc}") from exc
+        if record.id in seen:
+            first = seen[record.id]
+            raise InputError(
+                f"{path} line {number}: duplicate id {record.id!r} (first on line {first})"
+            )
+        seen[record.id] = number
+        records.append(record)
+    return records
 
 
 def _read_list_file(list_file: str) -> list[str]:
-    path = Path(list_file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(f"list file {list_file} not found") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"list file {list_file} is a directory") from exc
-    except PermissionError as exc:
-        raise InputError(f"list file {list_file} is not readable (permission denied)") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"list file {list_file} is not UTF-8 text") from exc
-    except OSError as exc:
-        raise InputError(f"list file {list_file} could not be read: {exc.strerror or exc}") from exc
-    return parse_list(text)
+    return parse_list(read_input_file(Path(list_file), "list file"))
 
 
 def collect_inputs(
