@@ -17,7 +17,6 @@ skips the jobs whose finished result carries the same hash.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 from summarizer import __version__
 from summarizer.cache import make_key
 from summarizer.errors import ConfigError, InputError
-from summarizer.ingest.inputs import InputKind, classify, read_jsonl_records
+from summarizer.ingest.inputs import InputKind, classify, json_object, json_type, read_jsonl_records
 from summarizer.prompts import PROMPTS_DIR, load_prompt
 from summarizer.settings import Settings
 from summarizer.text.urls import redact_url
@@ -73,14 +72,10 @@ class BatchJob:
     line: int
 
 
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 def _job_id(data: dict[str, Any]) -> str:
     raw = data.get("id")
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        raise ValueError(f"'id' must be a string or an integer, got {_type_name(raw)}")
+        raise ValueError(f"'id' must be a string or an integer, got {json_type(raw)}")
     job_id = str(raw).strip()
     if not _SAFE_ID.match(job_id):
         raise ValueError(
@@ -93,7 +88,7 @@ def _job_id(data: dict[str, Any]) -> str:
 def _sources(value: Any, base_dir: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(
-            f"'sources' must be a non-empty list of URLs or paths, got {_type_name(value)}"
+            f"'sources' must be a non-empty list of URLs or paths, got {json_type(value)}"
         )
     resolved = []
     for i, item in enumerate(value, 1):
@@ -111,7 +106,7 @@ def _options(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError(f"'options' must be an object, got {_type_name(value)}")
+        raise ValueError(f"'options' must be an object, got {json_type(value)}")
     options: dict[str, Any] = {}
     for key, item in value.items():
         name = str(key).replace("-", "_")
@@ -135,12 +130,7 @@ def job_hash(sources: tuple[str, ...], settings: Settings) -> str:
 
 def parse_job(raw: str, line: int, base: Settings, base_dir: Path) -> BatchJob:
     """One JSONL line → a job; ``ValueError`` says what is wrong (without the location)."""
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, got {_type_name(data)}")
+    data = json_object(raw)
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r} (a job has id, sources and options)")

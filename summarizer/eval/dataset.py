@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from summarizer.errors import InputError, NoUsableSourceError
 from summarizer.ingest import ingest, make_source
-from summarizer.ingest.inputs import read_jsonl_records
+from summarizer.ingest.inputs import json_object, json_type, read_jsonl_records
 from summarizer.models import Passage, Source
 from summarizer.settings import Settings
 
@@ -62,22 +61,18 @@ def dataset_sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
 def _nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
 def _parse_documents(value: Any) -> list[SourceSpec]:
     if not isinstance(value, list) or not value:
-        raise ValueError(f"'documents' must be a non-empty list of texts, got {_type_name(value)}")
+        raise ValueError(f"'documents' must be a non-empty list of texts, got {json_type(value)}")
     specs = []
     for i, item in enumerate(value, 1):
         if not _nonempty_str(item):
             raise ValueError(
-                f"'documents' item {i} must be a non-empty string, got {_type_name(item)}"
+                f"'documents' item {i} must be a non-empty string, got {json_type(item)}"
             )
         specs.append(SourceSpec(text=item))
     return specs
@@ -85,11 +80,11 @@ def _parse_documents(value: Any) -> list[SourceSpec]:
 
 def _parse_sources(value: Any) -> list[SourceSpec]:
     if not isinstance(value, list) or not value:
-        raise ValueError(f"'sources' must be a non-empty list of objects, got {_type_name(value)}")
+        raise ValueError(f"'sources' must be a non-empty list of objects, got {json_type(value)}")
     specs = []
     for i, item in enumerate(value, 1):
         if not isinstance(item, dict):
-            raise ValueError(f"'sources' item {i} must be an object, got {_type_name(item)}")
+            raise ValueError(f"'sources' item {i} must be an object, got {json_type(item)}")
         unknown = sorted(set(item) - set(_KINDS) - set(_META))
         if unknown:
             raise ValueError(f"'sources' item {i} has unknown key {unknown[0]!r}")
@@ -106,12 +101,7 @@ def _parse_sources(value: Any) -> list[SourceSpec]:
 
 def parse_case(raw: str, line: int) -> EvalCase:
     """One JSONL line → a case; ``ValueError`` says what is wrong (without the location)."""
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, got {_type_name(data)}")
+    data = json_object(raw)
     case_id = data.get("id")
     if isinstance(case_id, bool) or not isinstance(case_id, (str, int)) or not str(case_id).strip():
         raise ValueError("'id' is missing (a non-empty string or integer is required)")

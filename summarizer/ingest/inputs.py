@@ -8,6 +8,7 @@ one bad entry is reported on its own instead of aborting the whole list.
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import re
 import stat
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from summarizer.errors import InputError, SourceError
 from summarizer.ingest.extract import TEXT_TYPES, Page, decode_body, is_utf8, looks_binary
@@ -79,6 +80,22 @@ def read_input_file(path: Path, what: str) -> str:
         raise InputError(f"{what} {path} is not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+
+
+def json_type(value: Any) -> str:
+    """A JSON value's type as a user reads it in an error (``null``, ``str``, ``list``)."""
+    return "null" if value is None else type(value).__name__
+
+
+def json_object(raw: str) -> dict[str, Any]:
+    """One JSONL line that must be an object; ``ValueError`` says what it is instead."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {json_type(data)}")
+    return data
 
 
 class _Identified(Protocol):
