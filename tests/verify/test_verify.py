@@ -208,6 +208,7 @@ def test_judge_messages_render_without_model() -> None:
     assert [m["role"] for m in messages] == ["system", "user"]
     # The Yes/No instruction lives in the static (KV-cached) system message; the
     # per-call user turn carries only the fenced evidence and, last, the claim.
-    assert "Answer Yes" in messages[0]["content"] and "else No" in messages[0]["content"]
+    assert "Answer Yes" in messages[0]["content"] and "Answer No" in messages[0]["content"]
+    assert "paraphrase is support" in messages[0]["content"]
     assert messages[1]["content"].startswith("<evidence>\n")
     assert messages[1]["content"].rstrip().endswith(f"<claim>{SUPPORTED}</claim>")

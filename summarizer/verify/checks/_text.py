@@ -10,7 +10,8 @@ import re
 import unicodedata
 
 _SENTENCE_BREAK_RE = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(\[]\s*|\n)$")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])|\n+")
+# Lower-cased corpora (CNN/DM as SummaC ships it) have no capital after a full stop.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)']*\s+|\n+")
 
 
 # Letters NFKD does not decompose: "Sørensen" = "Sorensen", "Łódź" = "Lodz".

@@ -20,13 +20,18 @@ from summarizer.verify.checks._text import rough_sentences
 
 _CUES = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
-    r"no longer|fail(?:s|ed)? to|refus(?:e|es|ed) to|den(?:y|ies|ied)|unable|"
+    r"no longer|fail(?:s|ed|ing)? to|refus(?:e|es|ed|ing) to|den(?:y|ies|ied|ying)|unable|"
     r"lack(?:s|ed)?)\b|n['’]t\b",
     re.IGNORECASE,
 )
 # Clause boundaries a fused claim is split at (each half restates one sentence).
 _CLAUSES = re.compile(
     r";|,\s*(?:and|but|while|yet|although|though|whereas)\s+|\s+but\s+|,\s*yet\s+"
+)
+# Where an evidence sentence is cut into clauses: only the clauses sharing the claim's
+# words are compared ("..., though media has not reported a spill" is another fact).
+_EVIDENCE_CLAUSES = re.compile(
+    r"[,;:()]\s*|\s+[-–—]+\s+|\s+(?:after|before|though|although|while|but|whereas|because)\s+"
 )
 MIN_SHARED = 0.6
 MIN_CLAUSE_WORDS = 4
@@ -48,6 +53,12 @@ def _clauses(claim: str) -> list[str]:
     return kept or [claim]
 
 
+def _restating(sentence: str, wanted: set[str]) -> str:
+    """The clauses of ``sentence`` that share at least one content word with the claim."""
+    parts = [p for p in _EVIDENCE_CLAUSES.split(sentence) if p and p.strip()]
+    return " ".join(p for p in parts if _content(p) & wanted) or sentence
+
+
 def check_negation(claim: str, evidence: str) -> Check | None:
     sentences = [(s, _content(s)) for s in rough_sentences(evidence)]
     compared = False
@@ -62,6 +73,7 @@ def check_negation(claim: str, evidence: str) -> Check | None:
             continue
         # Every sentence about as close as the best one is a candidate restatement.
         candidates = [s for share, s in shares if share >= best - 0.1]
+        candidates = [_restating(s, wanted) for s in candidates]
         polarity = negated(clause)
         if not polarity and not any(negated(s) for s in candidates):
             continue  # no negation on either side: nothing to compare
