@@ -22,7 +22,7 @@ Reported per set, for each layer alone and for the full verifier:
   tokens per sentence against tokens of the whole cited document.
 
 The recommended settings printed at the end maximise the mean balanced accuracy
-of both sets at one common threshold: for the full verifier (``support_threshold``
+of the three labelled sets at one common threshold: for the full verifier (``support_threshold``
 and its weights) and for the judge alone (``judge_threshold``, what the eval's
 citation metrics use); ``defaults`` scores the shipped settings. Judge calls go
 through the LLM disk cache (``$SUMMARIZER_HOME/cache``), so re-runs are cheap;
