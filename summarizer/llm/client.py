@@ -35,17 +35,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
-import instructor
-import openai
-from instructor.core.exceptions import (
-    IncompleteOutputException,
-    InstructorError,
-    InstructorRetryException,
-)
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState
 
@@ -64,6 +56,13 @@ from summarizer.retry import RetryPolicy, Transient, retry_after
 from summarizer.settings import Settings
 from summarizer.text.clean import one_line, redact_secrets
 from summarizer.text.urls import is_loopback, redact_url
+
+if TYPE_CHECKING:
+    # openai and instructor take ~0.7 s to import: they are imported on the first
+    # request the cache cannot answer, so a fully cached run never loads them.
+    import instructor
+    import openai
+    from openai.types.chat import ChatCompletion
 
 logger = logging.getLogger(__name__)
 
@@ -139,26 +138,39 @@ class LLM:
                 transport=CappedTransport(httpx.AsyncHTTPTransport(), settings.max_response_bytes),
                 timeout=timeout,
             )
-        # openai 3.x is typed against httpx2 but accepts httpx 0.28 clients/timeouts.
-        self._client = openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=self._secret,
-            timeout=cast(Any, timeout),
-            max_retries=0,
-            http_client=cast(Any, http_client),
-        )
-        mode = instructor.Mode.TOOLS if settings.mode == "tools" else instructor.Mode.JSON
-        self._instructor = instructor.AsyncInstructor(
-            client=self._client, create=instructor.patch(create=self._send, mode=mode), mode=mode
-        )
+        self._http = http_client
+        self._timeout = timeout
+        self._sdk: tuple[openai.AsyncOpenAI, instructor.AsyncInstructor] | None = None
         self._cache = DiskCache(settings.cache_dir, "llm", enabled=settings.cache)
         self._semaphore = asyncio.Semaphore(max(1, settings.llm_concurrency))
+
+    def _clients(self) -> tuple[openai.AsyncOpenAI, instructor.AsyncInstructor]:
+        """The SDK clients, built (and their packages imported) on first use."""
+        if self._sdk is None:
+            import instructor
+            import openai
+
+            # openai 3.x is typed against httpx2 but accepts httpx 0.28 clients/timeouts.
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._secret,
+                timeout=cast(Any, self._timeout),
+                max_retries=0,
+                http_client=cast(Any, self._http),
+            )
+            mode = instructor.Mode.TOOLS if self.settings.mode == "tools" else instructor.Mode.JSON
+            patched = instructor.patch(create=self._send, mode=mode)
+            self._sdk = (
+                client,
+                instructor.AsyncInstructor(client=client, create=patched, mode=mode),
+            )
+        return self._sdk
 
     # -- lifecycle ---------------------------------------------------------------------
     async def aclose(self) -> None:
         """Close the HTTP client if we created it (an injected one belongs to the caller)."""
         if self._owns_http:
-            await self._client.close()
+            await self._http.aclose()
 
     async def __aenter__(self) -> LLM:
         return self
@@ -207,9 +219,15 @@ class LLM:
                 self._observe(usage.Call(cached=True))
                 return hit
 
+        from instructor.core.exceptions import (
+            IncompleteOutputException,
+            InstructorError,
+            InstructorRetryException,
+        )
+
         bound = _bind_context(response_model, context)
         try:
-            raw = await self._instructor.create(
+            raw = await self._clients()[1].create(
                 response_model=bound,
                 messages=cast(Any, messages),
                 max_retries=self.settings.reask_retries,
@@ -311,7 +329,8 @@ class LLM:
                 return
             url = (await self._connect()).rstrip("/")
             self.base_url = url
-            self._client.base_url = url  # openai normalises it (and adds the slash)
+            if self._sdk is not None:
+                self._sdk[0].base_url = url  # openai normalises it (and adds the slash)
             self._connect = None
 
     async def _send(self, **kwargs: Any) -> ChatCompletion:
@@ -340,9 +359,13 @@ class LLM:
         raise AssertionError("unreachable: tenacity neither returned nor raised")
 
     async def _attempt(self, kwargs: dict[str, Any]) -> ChatCompletion:
+        import openai
+        from openai.types.chat import ChatCompletion
+
+        client = self._clients()[0]
         try:
             async with self._semaphore, asyncio.timeout(self.settings.llm_timeout):
-                response: Any = await self._client.chat.completions.create(**kwargs)
+                response: Any = await client.chat.completions.create(**kwargs)
         except (openai.APITimeoutError, TimeoutError) as exc:
             reason = f"no complete response within {self.settings.llm_timeout:g}s"
             if self._local_endpoint:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
-from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
 from summarizer.text.clean import one_line
+
+if TYPE_CHECKING:  # the SDK is imported on the first real request (client.py)
+    import openai
+    from openai.types.chat import ChatCompletion
 
 
 def yes_share(response: ChatCompletion) -> float | None:
