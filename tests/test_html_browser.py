@@ -3,7 +3,7 @@
 Pages are served over HTTP from a real server on 127.0.0.1 and driven through
 selenium and Debian's chromium/chromedriver (never a downloaded browser).
 Screenshots of each state go to the test's tmp_path and, when
-``SUMMARIZER_ARTIFACTS`` names a folder (CI: ``test-artifacts``), are copied to
+``TEST_ARTIFACTS`` names a folder (CI: ``test-artifacts``), are copied to
 ``<folder>/html/`` so a reviewer can look at them.
 """
 
@@ -133,7 +133,7 @@ class Page:
     def shot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"
         assert self.driver.save_screenshot(str(path))
-        folder = os.environ.get("SUMMARIZER_ARTIFACTS")
+        folder = os.environ.get("TEST_ARTIFACTS")
         if folder:
             target = REPO / folder / "html"
             target.mkdir(parents=True, exist_ok=True)
