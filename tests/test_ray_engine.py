@@ -170,6 +170,20 @@ async def test_eval_runner_on_ray_gives_the_local_results(tmp_path: Path) -> Non
     assert key(on_ray) == key(local) and len(key(local)) == 2 * len(load_cases())
 
 
+async def test_an_eval_on_ray_records_the_model_its_workers_used(
+    tmp_path: Path, model: ScriptedOpenAI
+) -> None:
+    """The model is opened in the Ray workers, not the driver: run.json still names it."""
+    chosen = settings(tmp_path / "home", model.base_url)
+    run = await run_eval(
+        SAMPLE, ["lead"], chosen, tmp_path / "ray", limit=1, write_reports=False,
+        executor=RayExecutor(2),
+    )  # fmt: skip
+    assert [r.model_name for r in run.results] == ["scripted"]
+    info = json.loads((tmp_path / "ray" / "run.json").read_text(encoding="utf-8"))
+    assert info["model_name"] == "scripted" and run.info.model_name == "scripted"
+
+
 def load_cases() -> list[str]:
     return [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -40,6 +40,7 @@ class CaseResult(BaseModel):
     metrics: dict[str, float | None] = Field(default_factory=dict)
     sentences: list[ScoredSentence] = Field(default_factory=list)
     judge_calls: int = 0
+    model_name: str | None = Field(default=None, description="The LLM that answered, if any.")
     finished: str = Field(default_factory=now_iso)
 
 

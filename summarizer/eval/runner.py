@@ -243,7 +243,7 @@ async def _run_one(
         )  # fmt: skip
     return CaseResult(
         case_id=case.id, system=system.name, ok=True, metrics=metrics, sentences=sentences,
-        judge_calls=counter.calls,
+        judge_calls=counter.calls, model_name=llm.model_name if llm is not None else None,
     )  # fmt: skip
 
 
@@ -378,6 +378,9 @@ async def run_eval(
         (r for (cid, sys), r in store.latest().items() if cid in wanted and sys in names),
         key=lambda r: (names.index(r.system), order[r.case_id]),
     )
+    if info.model_name is None:  # opened in another process (Ray): the results say which
+        answered = [r.model_name for r in results if r.model_name]
+        info = info.model_copy(update={"model_name": answered[0] if answered else None})
     info = info.model_copy(update={"updated": now_iso()})
     write_run_info(output_dir, info)
     run = EvalRun(
