@@ -220,7 +220,7 @@ async def measure(
     tokens: ChatTokens | None,
 ) -> list[ItemRecord]:
     """A SummaC set: the document is the one cited source; the claim, sentence by sentence."""
-    root = llm.base_url.removesuffix("/v1")
+    root = (await llm.connect()).removesuffix("/v1")
     records: list[ItemRecord] = []
     async with httpx.AsyncClient(timeout=30) as client:
         for number, (item_id, item) in enumerate(items, start=1):
@@ -249,7 +249,7 @@ async def measure_paraphrase(
     limit: int | None, llm: LLM, settings: Settings, timings: Timings, tokens: ChatTokens | None
 ) -> list[ItemRecord]:
     """The paraphrase set: each claim judged jointly on the documents it cites."""
-    root = llm.base_url.removesuffix("/v1")
+    root = (await llm.connect()).removesuffix("/v1")
     items = load_paraphrase(limit)
     records: list[ItemRecord] = []
     async with httpx.AsyncClient(timeout=30) as client:
@@ -672,7 +672,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             async with httpx.AsyncClient(timeout=30) as client:
                 system = judge_prompts()[0].render()
-                counted = await count_tokens(client, llm.base_url.removesuffix("/v1"), system)
+                root = (await llm.connect()).removesuffix("/v1")
+                counted = await count_tokens(client, root, system)
                 static_tokens = counted + 5 if counted is not None else None  # + role markers
         for name in args.sets:
             if name == "paraphrase":

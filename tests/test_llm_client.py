@@ -569,3 +569,21 @@ async def test_endpoint_is_connected_on_the_first_cache_miss_only(
         assert (await llm.structured(Answer, MESSAGES, prompts=PROMPTS)).value == first.value
         assert llm.stats.cache_hits == 1 and llm.stats.llm_calls == 0
     assert never == [] and len(chat(server)) == 2
+
+
+async def test_connect_starts_the_endpoint_for_a_caller_that_talks_to_it_itself(
+    server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    """A cached run never started the endpoint; ``connect()`` does, once, and says where."""
+    started: list[str] = []
+
+    async def connect() -> str:
+        started.append("start")
+        return server.base_url
+
+    settings = make_settings(tmp_path, "http://127.0.0.1:9/v1")
+    async with LLM(settings, cache_identity="local:test", connect=connect) as llm:
+        assert llm.base_url == "http://127.0.0.1:9/v1"  # not started yet
+        assert await llm.connect() == server.base_url.rstrip("/")
+        assert await llm.connect() == server.base_url.rstrip("/")
+    assert started == ["start"]

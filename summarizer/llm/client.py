@@ -183,6 +183,15 @@ class LLM:
     ) -> None:
         await self.aclose()
 
+    async def connect(self) -> str:
+        """The endpoint's base URL, starting the embedded server now if it has not started.
+
+        For callers that talk to the endpoint themselves (benches asking for token
+        counts or raw logprobs); the calls below connect on the first cache miss.
+        """
+        await self._ensure_connected()
+        return self.base_url
+
     # -- public calls --------------------------------------------------------------------
     async def structured(
         self,
