@@ -44,7 +44,14 @@ from typing import Any
 
 import httpx
 from _paraphrase import cited_sources, load_paraphrase
-from verifier import balanced_accuracy, best_threshold, claim_sentences, load, roc_auc
+from verifier import (
+    Timings,
+    balanced_accuracy,
+    best_threshold,
+    claim_sentences,
+    load,
+    roc_auc,
+)
 
 from summarizer.cache import atomic_write_text
 from summarizer.ingest import make_source
@@ -154,20 +161,8 @@ def read_answers(content: Sequence[dict[str, Any]], count: int) -> list[float | 
     return found + [None] * (count - len(found))
 
 
-class BatchCache:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.data = {}
-
-    def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.data, indent=0, sort_keys=True))
-
-
 async def batched(
-    unit: Unit, spans: list[Span], llm: LLM, client: httpx.AsyncClient, cache: BatchCache, way: Way
+    unit: Unit, spans: list[Span], llm: LLM, client: httpx.AsyncClient, cache: Timings, way: Way
 ) -> list[float | None]:
     claims = [s for _, s in unit.sentences]
     messages = batch_messages(claims, spans)
@@ -204,7 +199,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.base_url:
         overrides["base_url"] = args.base_url
     settings = Settings().with_overrides(**overrides)
-    cache = BatchCache(settings.home / "bench" / "judge_batch.json")
+    cache = Timings(settings.home / "bench" / "judge_batch.json")
     todo, labels = units(args.limit, args.batch)
     ways = {name: {"single": Way(), "batched": Way()} for name in SETS}
     started = time.perf_counter()
