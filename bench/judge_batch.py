@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import math
 import statistics
 import sys
 import time
@@ -56,6 +55,7 @@ from verifier import (
 from summarizer.cache import atomic_write_text
 from summarizer.ingest import make_source
 from summarizer.llm import LLM, open_llm
+from summarizer.llm.response import yes_share_of
 from summarizer.models import Source, Span
 from summarizer.settings import Settings
 from summarizer.text.fences import defuse
@@ -155,9 +155,7 @@ def read_answers(content: Sequence[dict[str, Any]], count: int) -> list[float | 
             continue
         alternatives = {a["token"]: a["logprob"] for a in position.get("top_logprobs") or []}
         alternatives.setdefault(position["token"], position["logprob"])
-        yes = sum(math.exp(v) for t, v in alternatives.items() if t.strip().lower() == "yes")
-        no = sum(math.exp(v) for t, v in alternatives.items() if t.strip().lower() == "no")
-        found.append(yes / (yes + no) if yes + no else None)
+        found.append(yes_share_of(alternatives))
     return found + [None] * (count - len(found))
 
 

@@ -36,12 +36,12 @@ from typing import Any
 from verifier import (
     ItemRecord,
     Params,
-    SentenceRecord,
     cross_report,
     cross_validate,
     labelled,
     layer_scores,
     recommend,
+    records_of,
 )
 
 from summarizer.cache import atomic_write_text
@@ -65,16 +65,6 @@ def calibrated(judge: float, prior: float, weight: float) -> float:
     if weight == 0:
         return judge
     return round(1 / (1 + math.exp(-(logit(judge) - weight * logit(prior)))), 6)
-
-
-def records_of(saved: dict[str, Any]) -> dict[str, list[ItemRecord]]:
-    return {
-        name: [
-            ItemRecord(**{**item, "sentences": [SentenceRecord(**s) for s in item["sentences"]]})
-            for item in items
-        ]
-        for name, items in saved["items"].items()
-    }
 
 
 async def priors(data: dict[str, list[ItemRecord]], settings: Settings) -> dict[str, float]:

@@ -731,15 +731,20 @@ def recheck(saved: dict[str, Any]) -> None:
                 s["checks_sources"] = [c.model_dump() for c in run_checks(s["text"], document)]
 
 
-def rescore(saved: dict[str, Any]) -> dict[str, Any]:
-    """The report of a saved run, recomputed (e.g. after changing the grids)."""
-    data = {
+def records_of(saved: dict[str, Any]) -> dict[str, list[ItemRecord]]:
+    """A saved run's ``items`` back as records."""
+    return {
         name: [
             ItemRecord(**{**item, "sentences": [SentenceRecord(**s) for s in item["sentences"]]})
             for item in items
         ]
         for name, items in saved["items"].items()
     }
+
+
+def rescore(saved: dict[str, Any]) -> dict[str, Any]:
+    """The report of a saved run, recomputed (e.g. after changing the grids)."""
+    data = records_of(saved)
     static_tokens = saved.get("static_prompt_tokens")
     return {
         **saved,

@@ -26,6 +26,15 @@ def yes_share(response: ChatCompletion) -> float | None:
     first = logprobs.content[0]
     alternatives = {alt.token: alt.logprob for alt in first.top_logprobs or []}
     alternatives.setdefault(first.token, first.logprob)
+    share = yes_share_of(alternatives)
+    return 0.5 if share is None else share
+
+
+def yes_share_of(alternatives: dict[str, float]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) over one position's token → logprob alternatives.
+
+    Tokens match after strip + lower ("Yes", " yes"); None when neither word is there.
+    """
     yes = no = 0.0
     for token, logprob in alternatives.items():
         word = token.strip().lower()
@@ -34,7 +43,7 @@ def yes_share(response: ChatCompletion) -> float | None:
         elif word == "no":
             no += math.exp(logprob)
     if yes + no == 0.0:
-        return 0.5
+        return None
     return yes / (yes + no)
 
 
