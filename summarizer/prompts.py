@@ -1,7 +1,8 @@
 """Prompt templates are files in ``prompts/``, loaded strictly.
 
-A template uses ``$name`` placeholders (``string.Template``); rendering with a
-missing variable fails loudly instead of sending a half-filled prompt. The hash
+A template uses ``$name`` placeholders (``string.Template``; a literal dollar is
+``$$``); a stray ``$`` fails when the file is loaded, and rendering with a missing
+variable fails loudly instead of sending a half-filled prompt. The hash
 of every template used is part of every LLM cache key, so editing a prompt
 invalidates exactly the cached answers that depended on it.
 """
@@ -53,10 +54,26 @@ class Prompt:
         return string.Template(self.template).substitute({k: str(v) for k, v in values.items()})
 
 
+def _check_placeholders(path: Path, template: str) -> None:
+    """Refuse a ``$`` that is no placeholder ("$2 million"): it would fail at the first
+    render, deep inside a run, instead of here."""
+    for match in string.Template.pattern.finditer(template):
+        if match.group("invalid") is not None:
+            start = match.start()  # the "invalid" group is empty, after the "$"
+            line = template.count("\n", 0, start) + 1
+            column = start - (template.rfind("\n", 0, start) + 1) + 1
+            raise PromptError(
+                f"prompt template {path} has a stray '$' at line {line}, column {column}"
+                " (write $$ for a dollar sign)"
+            )
+
+
 @cache
 def load_prompt(name: str) -> Prompt:
     path = PROMPTS_DIR / f"{name}.txt"
     try:
-        return Prompt(name, path.read_text(encoding="utf-8"))
+        template = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PromptError(f"prompt template {path} cannot be read: {exc.strerror}") from exc
+    _check_placeholders(path, template)
+    return Prompt(name, template)

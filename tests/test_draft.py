@@ -13,7 +13,7 @@ from support.openai_server import ScriptedOpenAI, tool_reply
 
 from summarizer.draft.schema import Draft
 from summarizer.draft.stage import build_messages, draft_summary, render_sources
-from summarizer.errors import ConfigError, LLMResponseError, NoUsableSourceError
+from summarizer.errors import ConfigError, LLMResponseError, NoUsableSourceError, PromptError
 from summarizer.llm import LLM
 from summarizer.llm.usage import UsageMeter
 from summarizer.models import Passage, Source, Status, Summary
@@ -397,6 +397,30 @@ def test_prompt_templates_are_strict() -> None:
     messages = build_messages(cluster()[:1], Settings(base_url="http://x", home=Path("/tmp")))
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "$" not in messages[0]["content"] + messages[1]["content"]
+
+
+def test_a_stray_dollar_in_a_prompt_fails_when_it_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by writing an example "costing $2.4 million" into write.txt: every slot of a
+    run then failed at render time. Now loading names the place."""
+    import summarizer.prompts as prompts
+
+    (tmp_path / "costly.txt").write_text("Evidence:\n$evidence\nIt cost $2.4 million.\n")
+    (tmp_path / "priced.txt").write_text("$evidence cost $$2.4 million.")
+    monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
+    load_prompt.cache_clear()
+    try:
+        with pytest.raises(PromptError, match=r"costly.txt has a stray '\$' at line 3, column 9"):
+            load_prompt("costly")
+        priced = load_prompt("priced")
+        assert priced.variables == {"evidence"}
+        assert priced.render(evidence="The bridge") == "The bridge cost $2.4 million."
+    finally:
+        monkeypatch.undo()
+        load_prompt.cache_clear()
+    for name in sorted(p.stem for p in prompts.PROMPTS_DIR.glob("*.txt")):
+        assert load_prompt(name).template  # every shipped prompt passes the check
 
 
 def test_tool_schema_constrains_length_and_source_ids() -> None:
