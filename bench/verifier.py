@@ -155,7 +155,7 @@ def _signature(settings: Settings) -> str:
     return "|".join([*shas, str(settings.evidence_per_source), str(settings.evidence_neighbours)])
 
 
-async def _sentence(
+async def sentence_record(
     sentence: str,
     sources: Sequence[Source],
     llm: LLM,
@@ -230,7 +230,7 @@ async def measure(
             record = ItemRecord(id=item_id, label=int(item["label"]), document_tokens=doc_tokens)
             for index, sentence in enumerate(claim_sentences(item["claim"])):
                 record.sentences.append(
-                    await _sentence(
+                    await sentence_record(
                         sentence,
                         [source],
                         llm,
@@ -265,7 +265,7 @@ async def measure_paraphrase(
                 cluster=item["cluster"],
             )
             record.sentences.append(
-                await _sentence(
+                await sentence_record(
                     item["claim"], sources, llm, settings, timings, tokens, f"para:{item['id']}"
                 )
             )
@@ -289,7 +289,9 @@ async def measure_leads(
             cluster=claim_id.split(":")[0],
         )
         record.sentences.append(
-            await _sentence(sentence, [source], llm, settings, timings, tokens, f"lead:{claim_id}")
+            await sentence_record(
+                sentence, [source], llm, settings, timings, tokens, f"lead:{claim_id}"
+            )
         )
         records.append(record)
         _progress("leads", number, len(claims), timings)
@@ -705,6 +707,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def sources_of(saved: dict[str, Any]) -> dict[str, dict[str, list[Source]]]:
+    """Per set and item ID, the sources a saved run judged the item's sentences on."""
+    paraphrase = {item["id"]: item for item in load_paraphrase(None)}
+    leads = {claim_id: source for claim_id, _, source in lead_claims(saved.get("leads") or 20)}
+    out: dict[str, dict[str, list[Source]]] = {}
+    for name, items in saved["items"].items():
+        summac = json.loads((DATA / f"{name}.json").read_text()) if name in SETS[:2] else {}
+        found: dict[str, list[Source]] = {}
+        for item in items:
+            if name in SETS[:2]:
+                found[item["id"]] = [make_source(0, summac[item["id"]]["document"])]
+            elif name == "paraphrase":
+                found[item["id"]] = cited_sources(paraphrase[item["id"]])
+            else:
+                found[item["id"]] = [leads[item["id"]]]
+        out[name] = found
+    return out
+
+
 def recheck(saved: dict[str, Any]) -> None:
     """Recompute the deterministic checks of a saved run in place (no model needed).
 
@@ -713,17 +734,10 @@ def recheck(saved: dict[str, Any]) -> None:
     """
     settings = saved["settings"]
     k, neighbours = settings["evidence_per_source"], settings["evidence_neighbours"]
-    paraphrase = {item["id"]: item for item in load_paraphrase(None)}
-    leads = {claim_id: source for claim_id, _, source in lead_claims(saved.get("leads") or 20)}
+    sources_by_item = sources_of(saved)
     for name, items in saved["items"].items():
-        summac = json.loads((DATA / f"{name}.json").read_text()) if name in SETS[:2] else {}
         for item in items:
-            if name in summac or name in SETS[:2]:
-                sources = [make_source(0, summac[item["id"]]["document"])]
-            elif name == "paraphrase":
-                sources = cited_sources(paraphrase[item["id"]])
-            else:
-                sources = [leads[item["id"]]]
+            sources = sources_by_item[name][item["id"]]
             document = "\n".join(s.text for s in sources)
             for s in item["sentences"]:
                 shown = evidence_text(joint_evidence(s["text"], sources, k, neighbours=neighbours))
