@@ -15,6 +15,7 @@ from summarizer.eval.baselines import (
 from summarizer.ingest import make_source
 from summarizer.models import Source, Summary
 from summarizer.settings import Settings
+from summarizer.text.boilerplate import is_boilerplate_line, is_notice
 
 A = (
     "Storm Petra closed the coastal road on Monday morning. "
@@ -51,6 +52,28 @@ def test_sentence_filter_skips_boilerplate() -> None:
     assert not sentence_like("Storm Petra hits the coast")  # headline: no final punctuation
     assert not sentence_like("Local shops said so.")  # too short to carry a fact
     assert sentence_like("Local shops reported a quiet day.")
+
+
+def test_a_notice_to_the_reader_is_no_sentence_but_news_about_cookies_is() -> None:
+    """Multi-News cluster 0 has a source that is only a sign-up line; it reached a brief."""
+    notices = [
+        "Just fill in your contact details in the form below to join our mailing list and "
+        "keep up to date with the Good Country as it develops.",
+        "Follow us on Twitter for even more live coverage of this, ahem, momentous event.",
+        "Email Sign Up By signing up you agree to receive email newsletters or alerts.",
+        "ABC News' Gerard McNiff and the Associated Press contributed to this report.",
+    ]
+    for notice in notices:
+        assert is_notice(notice) and not sentence_like(notice), notice
+    news = "Girl Scout cookie sales rose by ten percent after the log-in outage ended."
+    assert sentence_like(news) and not is_notice(news)
+    assert is_boilerplate_line("We use cookies to improve your experience.")  # page chrome
+    long_report = (
+        "The council said residents who want updates on the flood defences can sign up for a "
+        "text message service, which it launched on Tuesday after complaints that the old "
+        "newsletter arrived days after each warning had been lifted."
+    )
+    assert not is_notice(long_report), "a long sentence that mentions a newsletter is reporting"
 
 
 def test_lead_is_round_robin_and_cites_its_source() -> None:

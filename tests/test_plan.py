@@ -79,6 +79,14 @@ def test_the_coverage_floor_brings_in_a_minor_source() -> None:
     assert covered == {0, 1, 2, 3}, "the one-sentence note is heard too"
 
 
+def test_a_source_that_is_only_a_notice_contributes_no_slot() -> None:
+    notice = "Just fill in your contact details below to join our mailing list today."
+    plan = plan_brief(sources([*SOURCES[:3], notice]), settings(target_sentences=4))
+    covered = {i for slot in plan.slots for i in slot.source_ids}
+    assert covered == {0, 1, 2}, "the coverage floor does not force a sign-up line in"
+    assert all("mailing list" not in e.text for s in plan.slots for e in s.evidence)
+
+
 def test_focus_changes_the_plan() -> None:
     plain = plan_brief(sources(), settings(target_sentences=5))
     focused = plan_brief(sources(), settings(target_sentences=5, focus="bakery free coffee pier"))

@@ -24,6 +24,7 @@ import charset_normalizer
 import trafilatura
 
 from summarizer.errors import ExtractionError
+from summarizer.text.boilerplate import is_boilerplate_line
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +38,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_BOILERPLATE_RE = re.compile(
-    r"\b(cookies?|newsletter|subscribe|subscription|sign up|log ?in|all rights reserved"
-    r"|privacy (policy|notice)|terms (of|and) (use|service|conditions)|advertisement"
-    r"|javascript|ad ?blocker|share (this|on)|follow us|click here)\b",
-    re.I,
-)
-_BOILERPLATE_MAX_WORDS = 30
 _WHITESPACE_RUN_RE = re.compile(r"[ \t\f\v\xa0]+")
 
 
@@ -207,14 +201,10 @@ def _strip_outlet(title: str | None, outlet: str | None) -> str | None:
     return title
 
 
-def _is_boilerplate(line: str) -> bool:
-    return len(line.split()) <= _BOILERPLATE_MAX_WORDS and bool(_BOILERPLATE_RE.search(line))
-
-
 def _tidy_lines(text: str, *, title: str | None) -> str:
     """Collapse spacing, drop empty and boilerplate lines and a leading repeat of the title."""
     lines = [_WHITESPACE_RUN_RE.sub(" ", line).strip() for line in text.splitlines()]
-    lines = [line for line in lines if line and not _is_boilerplate(line)]
+    lines = [line for line in lines if line and not is_boilerplate_line(line)]
     if lines and title and " ".join(lines[0].split()).casefold() == title.casefold():
         lines = lines[1:]
     return "\n".join(lines)

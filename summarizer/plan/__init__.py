@@ -32,6 +32,7 @@ import numpy as np
 
 from summarizer.models import Passage, Plan, PlanSlot, Source
 from summarizer.settings import Settings
+from summarizer.text.boilerplate import is_notice
 from summarizer.text.centrality import lexrank_scores, sentence_like, tfidf_matrix
 from summarizer.text.lexical import BM25, tokenize
 
@@ -63,15 +64,18 @@ class _Fact:
 
 
 def _candidates(sources: Sequence[Source]) -> tuple[list[Passage], dict[int, int]]:
-    """Sentence-like passages of every usable source (all its passages for a source with
-    none), and each source's passage count (for relative positions)."""
+    """Sentence-like passages of every usable source (for a source with none, all its
+    passages but notices to the reader: a source that is only "join our mailing list"
+    has nothing to say), and each source's passage count (for relative positions)."""
     flat: list[Passage] = []
     lengths: dict[int, int] = {}
     for source in sources:
         passages = source.segmented()
         lengths[source.id] = len(passages)
         chosen = [p for p in passages if sentence_like(p.text)]
-        flat.extend(chosen or [p for p in passages if len(p.text.split()) >= 3])
+        flat.extend(
+            chosen or [p for p in passages if len(p.text.split()) >= 3 and not is_notice(p.text)]
+        )
     return flat, lengths
 
 

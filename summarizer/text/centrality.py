@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from summarizer.text.boilerplate import is_notice
+
 MIN_WORDS = 6
 MAX_WORDS = 80
 _ENDINGS = (".", "!", "?", '"', "”", "’", "'", ")")
@@ -22,10 +24,11 @@ LEXRANK_DAMPING = 0.15  # teleport probability
 
 
 def sentence_like(text: str) -> bool:
-    """A real sentence, not a headline, caption, byline or 'Advertisement'.
+    """A real sentence, not a headline, caption, byline, 'Advertisement' or a notice
+    to the site's reader ("join our mailing list").
 
-    Scraped news carries boilerplate; copying it would make the baselines look
-    worse than a lead/centrality method really is.
+    Scraped news carries boilerplate; copying it would put it in a brief and make
+    the baselines look worse than a lead/centrality method really is.
     """
     words = text.split()
     stripped = text.rstrip()
@@ -33,6 +36,7 @@ def sentence_like(text: str) -> bool:
         MIN_WORDS <= len(words) <= MAX_WORDS
         and stripped.endswith(_ENDINGS)
         and any(c.islower() for c in stripped)
+        and not is_notice(stripped)
     )
 
 
