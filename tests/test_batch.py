@@ -17,31 +17,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.auto_llm import AutoModel
-from support.batch import PAGES, article_pages
+from support.batch import PAGES
 from support.cli import EXAMPLES, KEY, ROOT, cli_env, run_cli
 from support.openai_server import ScriptedOpenAI
 from support.pages import PageServer
 from support.signals import foreground
 
 from summarizer.models import Summary
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=AutoModel()) as server:
-        yield server
-
-
-@pytest.fixture
-def pages() -> Iterator[PageServer]:
-    with article_pages() as server:
-        yield server
 
 
 @pytest.fixture

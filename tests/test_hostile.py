@@ -14,7 +14,6 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -63,12 +62,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     env.update(extra)
     return env
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=AutoModel()) as server:
-        yield server
 
 
 @pytest.fixture

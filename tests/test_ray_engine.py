@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.auto_llm import AutoModel
-from support.batch import PAGES, article_pages
+from support.batch import PAGES
 from support.cli import EXAMPLES, ROOT, cli_env, run_cli
 from support.openai_server import ScriptedOpenAI
 from support.pages import PageServer
@@ -46,18 +45,6 @@ def local_ray() -> Iterator[None]:
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield
     ray.shutdown()
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=AutoModel()) as server:
-        yield server
-
-
-@pytest.fixture
-def pages() -> Iterator[PageServer]:
-    with article_pages() as server:
-        yield server
 
 
 def settings(home: Path, base_url: str) -> Settings:

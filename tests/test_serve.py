@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,12 +34,6 @@ from summarizer.llm.shared import (
     withdraw,
 )
 from summarizer.settings import Settings
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedOpenAI]:
-    with ScriptedOpenAI(fallback=AutoModel()) as server:
-        yield server
 
 
 @pytest.fixture
