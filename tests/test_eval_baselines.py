@@ -65,8 +65,12 @@ def test_a_notice_to_the_reader_is_no_sentence_but_news_about_cookies_is() -> No
     ]
     for notice in notices:
         assert is_notice(notice) and not sentence_like(notice), notice
-    news = "Girl Scout cookie sales rose by ten percent after the log-in outage ended."
-    assert sentence_like(news) and not is_notice(news)
+    for news in (
+        "Girl Scout cookie sales rose by ten percent after the log-in outage ended.",
+        "Facebook changed its privacy policy on Monday, a week after the fine.",
+        "The company's stock lost two dollars a share on Tuesday.",
+    ):
+        assert sentence_like(news) and not is_notice(news), news
     assert is_boilerplate_line("We use cookies to improve your experience.")  # page chrome
     long_report = (
         "The council said residents who want updates on the flood defences can sign up for a "
