@@ -51,3 +51,13 @@ def test_malformed_dataset_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "line 1: 'summary' (the gold summary) is missing or empty" in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_help_names_every_system() -> None:
+    """The --system help is a literal (the CLI does not import the eval at start-up)."""
+    from summarizer.eval.systems import DEFAULT_SYSTEMS
+
+    result = CliRunner().invoke(app, ["eval", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if "--system" in line)
+    assert all(name in line for name in DEFAULT_SYSTEMS), line

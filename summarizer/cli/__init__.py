@@ -211,7 +211,9 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N cases.")] = None,
     system: Annotated[
         list[str] | None,
-        typer.Option("--system", help="full, draft, lead, central (repeatable; default: all)."),
+        typer.Option(
+            "--system", help="full, freeform, draft, lead, central (repeatable; default: all)."
+        ),
     ] = None,
     output_dir: Annotated[
         Path | None, typer.Option("--output", "-o", help="Run folder (re-running resumes it).")
