@@ -17,8 +17,8 @@ Score of a fact = LexRank centrality of its seed sentence (normalised to [0, 1])
 The shipped weights were searched by ``bench/plan_weights.py`` (coordinate descent,
 plan-extractive ROUGE-1 + ROUGE-2 against gold) on Multi-News validation rows
 50–249 and checked on rows 0–49: the best training weights (cluster 0.3,
-redundancy 0.3) scored R1 41.5 on the held-out rows against 42.1 for these
-(paired delta −0.56 [−1.3, +0.07]), so the search found nothing that transfers
+redundancy 0.3) scored R1 41.6 on the held-out rows against 42.0 for these
+(paired delta −0.41 [−0.95, +0.08]), so the search found nothing that transfers
 and these stay.
 """
 
