@@ -46,6 +46,7 @@ from _paraphrase import cited_sources, load_paraphrase
 from verifier import (
     Timings,
     balanced_accuracy,
+    bench_settings,
     best_threshold,
     claim_sentences,
     load,
@@ -193,10 +194,7 @@ async def batched(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {"llm_timeout": 300.0}
-    if args.base_url:
-        overrides["base_url"] = args.base_url
-    settings = Settings().with_overrides(**overrides)
+    settings = bench_settings(args.base_url)
     cache = Timings(settings.home / "bench" / "judge_batch.json")
     todo, labels = units(args.limit, args.batch)
     ways = {name: {"single": Way(), "batched": Way()} for name in SETS}

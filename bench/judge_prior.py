@@ -36,6 +36,7 @@ from typing import Any
 from verifier import (
     ItemRecord,
     Params,
+    bench_settings,
     cross_report,
     cross_validate,
     labelled,
@@ -131,10 +132,7 @@ def main() -> None:
     parser.add_argument("--saved", type=Path, default=SAVED, help="a bench/verifier.py result")
     args = parser.parse_args()
     saved = json.loads(args.saved.read_text(encoding="utf-8"))
-    overrides: dict[str, Any] = {"llm_timeout": 300.0}
-    if args.base_url:
-        overrides["base_url"] = args.base_url
-    settings = Settings().with_overrides(**overrides)
+    settings = bench_settings(args.base_url)
     data = records_of(saved)
     started = time.perf_counter()
     prior = asyncio.run(priors(data, settings))

@@ -41,6 +41,7 @@ from verifier import (
     SentenceRecord,
     Timings,
     at_defaults,
+    bench_settings,
     records_of,
     sentence_record,
     sources_of,
@@ -162,14 +163,9 @@ def main() -> None:
         and args.neighbours <= first["evidence_neighbours"]
     ):
         sys.exit(f"--wide {args.wide} is no wider than the saved run's {first}")
-    overrides: dict[str, Any] = {
-        "llm_timeout": 300.0,
-        "evidence_per_source": args.wide,
-        "evidence_neighbours": args.neighbours,
-    }
-    if args.base_url:
-        overrides["base_url"] = args.base_url
-    settings = Settings().with_overrides(**overrides)
+    settings = bench_settings(
+        args.base_url, evidence_per_source=args.wide, evidence_neighbours=args.neighbours
+    )
     data = records_of(saved)
     started = time.perf_counter()
     wide = asyncio.run(second_looks(saved, data, settings))

@@ -654,15 +654,20 @@ def _fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
     return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
 
 
+def bench_settings(base_url: str | None, **overrides: Any) -> Settings:
+    """The judge benches' settings: a long LLM timeout (a cold local model on 2 cores),
+    ``--base-url`` when given, and the bench's own overrides."""
+    if base_url:
+        overrides["base_url"] = base_url
+    return Settings().with_overrides(llm_timeout=300.0, **overrides)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {
-        "evidence_per_source": args.evidence_per_source,
-        "evidence_neighbours": args.neighbours,
-        "llm_timeout": 300.0,
-    }
-    if args.base_url:
-        overrides["base_url"] = args.base_url
-    settings = Settings().with_overrides(**overrides)
+    settings = bench_settings(
+        args.base_url,
+        evidence_per_source=args.evidence_per_source,
+        evidence_neighbours=args.neighbours,
+    )
     timings = Timings(settings.home / "bench" / "verifier_timings.json")
     data: dict[str, list[ItemRecord]] = {}
     started = time.perf_counter()
