@@ -26,10 +26,10 @@ from pathlib import Path
 from rich.console import Console
 
 from summarizer.errors import SummarizerError
+from summarizer.eval.compare import compare_systems
 from summarizer.eval.records import EvalRun
 from summarizer.eval.report import print_table
 from summarizer.eval.runner import run_eval
-from summarizer.eval.stats import paired_bootstrap
 from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,16 +97,13 @@ def print_paired(run: EvalRun, anchor: str = "full") -> None:
     for system in run.systems:
         if system == anchor:
             continue
-        both = sorted(ok[anchor].keys() & ok[system].keys())
+        paired = compare_systems(run, anchor, system)
         parts = []
         for metric in ("rouge1", "rouge2"):
-            delta = paired_bootstrap(
-                [ok[anchor][c][metric] or 0.0 for c in both],
-                [ok[system][c][metric] or 0.0 for c in both],
-            )
+            delta = paired.deltas[metric]
             low, mid, high = (100 * (v or 0.0) for v in (delta.lo, delta.delta, delta.hi))
             parts.append(f"{metric} {mid:+.1f} [{low:+.1f}, {high:+.1f}]")
-        print(f"{system} − {anchor} over {len(both)} clusters: " + "; ".join(parts))
+        print(f"{system} − {anchor} over {paired.cases} clusters: " + "; ".join(parts))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from summarizer.eval import (
     run_eval,
 )
 from summarizer.eval.baselines import lead_baseline
+from summarizer.eval.compare import compare_systems
 from summarizer.eval.records import CaseResult, ResultStore
 from summarizer.eval.scoring import METRICS
 from summarizer.models import Source, Summary
@@ -289,6 +290,25 @@ async def test_compare_two_runs(tmp_path: Path) -> None:
     moved = tmp_path / "moved"
     shutil.copytree(a_dir, moved)
     assert load_run(moved).aggregates == load_run(a_dir).aggregates
+
+
+async def test_two_systems_of_one_run_are_compared_case_by_case(tmp_path: Path) -> None:
+    run = await run_eval(
+        SAMPLE,
+        ["lead", "central"],
+        settings(tmp_path, target_sentences=3),
+        tmp_path / "run",
+        judge=overlap_judge,
+        write_reports=False,
+    )
+    paired = compare_systems(run, "lead", "central")
+    assert paired.system == "central" and paired.cases == CASES
+    rouge = paired.deltas["rouge1"]
+    lead = [r.metrics["rouge1"] for r in run.for_system("lead")]
+    central = [r.metrics["rouge1"] for r in run.for_system("central")]
+    assert rouge.n == CASES
+    assert rouge.delta == pytest.approx(sum(central) / CASES - sum(lead) / CASES)
+    assert paired.deltas["sentences"].delta == pytest.approx(0.0)  # same target length
 
 
 async def test_compare_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:

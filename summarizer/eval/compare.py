@@ -47,6 +47,25 @@ def _by_case(results: list[CaseResult]) -> dict[str, CaseResult]:
     return {r.case_id: r for r in results if r.ok}
 
 
+def _paired(
+    ra: dict[str, CaseResult], rb: dict[str, CaseResult], resamples: int, seed: int
+) -> dict[str, PairedDelta]:
+    """Per metric, the paired bootstrap of b − a over the cases both finished."""
+    shared = [cid for cid in ra if cid in rb]
+    deltas = {}
+    for metric in METRICS:
+        pairs = [
+            (va, vb)
+            for cid in shared
+            if (va := ra[cid].metrics.get(metric)) is not None
+            and (vb := rb[cid].metrics.get(metric)) is not None
+        ]
+        deltas[metric] = paired_bootstrap(
+            [p[0] for p in pairs], [p[1] for p in pairs], resamples=resamples, seed=seed
+        )
+    return deltas
+
+
 def compare_runs_data(
     a: EvalRun, b: EvalRun, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
 ) -> Comparison:
@@ -55,19 +74,9 @@ def compare_runs_data(
     compared = []
     for system in systems:
         ra, rb = _by_case(a.for_system(system)), _by_case(b.for_system(system))
-        shared = [cid for cid in ra if cid in rb]
-        deltas = {}
-        for metric in METRICS:
-            pairs = [
-                (va, vb)
-                for cid in shared
-                if (va := ra[cid].metrics.get(metric)) is not None
-                and (vb := rb[cid].metrics.get(metric)) is not None
-            ]
-            deltas[metric] = paired_bootstrap(
-                [p[0] for p in pairs], [p[1] for p in pairs], resamples=resamples, seed=seed
-            )
-        compared.append(SystemComparison(system=system, cases=len(shared), deltas=deltas))
+        shared = sum(1 for cid in ra if cid in rb)
+        deltas = _paired(ra, rb, resamples, seed)
+        compared.append(SystemComparison(system=system, cases=shared, deltas=deltas))
     return Comparison(
         run_a=str(a.output_dir),
         run_b=str(b.output_dir),
@@ -75,6 +84,20 @@ def compare_runs_data(
         only_a=[s for s in a.systems if s not in b.systems],
         only_b=[s for s in b.systems if s not in a.systems],
     )
+
+
+def compare_systems(
+    run: EvalRun,
+    anchor: str,
+    other: str,
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> SystemComparison:
+    """Paired per-metric deltas ``other`` − ``anchor`` between two systems of one run."""
+    ra, rb = _by_case(run.for_system(anchor)), _by_case(run.for_system(other))
+    shared = sum(1 for cid in ra if cid in rb)
+    return SystemComparison(system=other, cases=shared, deltas=_paired(ra, rb, resamples, seed))
 
 
 def compare(run_a_dir: Path, run_b_dir: Path) -> Comparison:
