@@ -43,6 +43,9 @@ def failed_kinds(claim: str, evidence: str, published: dt.date | None = None) ->
         ("The bill was 2.6 million euros.", "The bill came to 2.6m euros."),
         ("Half the homes lost power.", "50 percent of homes lost power."),
         ("Three hundred people came.", "300 people attended."),
+        ("103 men enrolled.", "One hundred and three men were admitted."),
+        ("Two hundred fifty people came.", "250 people attended."),
+        ("Two and three are small.", "2 and 3 are small."),
         # rounding and hedges
         ("About 40,000 homes lost power.", "Power was cut to 40,127 homes."),
         ("40,000 homes lost power.", "Power was cut to 40,127 homes."),
@@ -78,6 +81,7 @@ def test_reworded_fact_passes(claim: str, evidence: str) -> None:
         ),
         ("Gusts reached about 100 mph.", "Gusts of up to 130 km/h hit the coast.", "numbers"),
         ("Seven years of building ended.", "The barrier took 6 years to build.", "numbers"),
+        ("104 men enrolled.", "One hundred and three men were admitted.", "numbers"),
         ("30 cars were towed.", "Police towed 34 cars.", "numbers"),  # unhedged: exact
         ("About 60,000 homes lost power.", "Power was cut to 40,127 homes.", "numbers"),
         ("Nearly 90 percent agreed.", "By almost a 70 percent majority.", "numbers"),

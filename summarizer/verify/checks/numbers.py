@@ -64,8 +64,11 @@ _NUMBER_RE = re.compile(
     rf"(?:[ \t-]?(?P<scale>{_SCALE_ALT})\b)?" + _PCT,
     re.IGNORECASE,
 )
+# "forty-five", "three hundred", "one hundred and three", "two hundred fifty".
+_WORD_UNIT = rf"(?:{_WORD_ALT})(?:-(?:{_WORD_ALT}))?"
 _NUMBER_WORD_RE = re.compile(
-    rf"\b(?P<word>(?:{_WORD_ALT}|half|quarter)(?:-(?:{_WORD_ALT})|[ \t]hundred)?)\b"
+    rf"\b(?P<word>half|quarter|{_WORD_UNIT}"
+    rf"(?:[ \t]hundred(?:[ \t](?:and[ \t])?(?!hundred\b){_WORD_UNIT})?)?)\b"
     rf"(?:[ \t](?P<scale>{_SCALE_ALT})\b)?" + _PCT,
     re.IGNORECASE,
 )
@@ -105,6 +108,8 @@ def _word_value(word: str) -> float | None:
         return FRACTIONS[low]
     total = 0.0
     for part in re.split(r"[-\s]+", low):
+        if part == "and":
+            continue
         if part == "hundred":
             total = (total or 1.0) * 100
         elif part in WORD_VALUES:
