@@ -40,19 +40,38 @@ def cited_sources(item: dict[str, Any]) -> list[Source]:
     return [make_source(i, item["documents"][i]) for i in item["citations"]]
 
 
+def cluster_sources(clusters: int) -> dict[str, list[Source]]:
+    """The usable sources of the first Multi-News clusters, by cluster ID."""
+    out: dict[str, list[Source]] = {}
+    for line in MULTI_NEWS.read_text(encoding="utf-8").splitlines()[:clusters]:
+        case = json.loads(line)
+        sources = [make_source(i, d) for i, d in enumerate(case["documents"]) if d.strip()]
+        out[case["id"]] = [s for s in sources if s.ok]
+    return out
+
+
 def lead_claims(clusters: int) -> list[tuple[str, str, Source]]:
     """(id, sentence, its source) for the lead baseline's sentences on the first clusters."""
     out: list[tuple[str, str, Source]] = []
-    lines = MULTI_NEWS.read_text(encoding="utf-8").splitlines()[:clusters]
-    for line in lines:
-        case = json.loads(line)
-        sources = [make_source(i, d) for i, d in enumerate(case["documents"]) if d.strip()]
-        sources = [s for s in sources if s.ok]
+    for case_id, sources in cluster_sources(clusters).items():
         summary = lead_baseline(sources, Settings())
         by_id = {s.id: s for s in sources}
         for n, sentence in enumerate(summary.sentences):
-            out.append((f"{case['id']}:{n}", sentence.text, by_id[sentence.citations[0]]))
+            out.append((f"{case_id}:{n}", sentence.text, by_id[sentence.citations[0]]))
     return out
+
+
+def source_of_lead(sources: Sequence[Source], sentence: str) -> Source:
+    """The source a saved verbatim lead sentence was taken from.
+
+    Found by its text, not by its index, so a saved run stays re-checkable after the
+    lead baseline changes which sentences it picks.
+    """
+    squeeze = " ".join(sentence.split())
+    for source in sources:
+        if squeeze in " ".join(source.text.split()):
+            return source
+    raise LookupError(f"no source of the cluster holds {sentence[:60]!r}")
 
 
 def folds_of(records: Sequence[Any], cluster: Callable[[Any], str]) -> list[int]:

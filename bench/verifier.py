@@ -51,10 +51,12 @@ from typing import Any
 import httpx
 from _paraphrase import (
     cited_sources,
+    cluster_sources,
     folds_of,
     lead_claims,
     load_paraphrase,
     per_kind,
+    source_of_lead,
 )
 from _tokens import ChatTokens, whole_documents
 
@@ -715,7 +717,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def sources_of(saved: dict[str, Any]) -> dict[str, dict[str, list[Source]]]:
     """Per set and item ID, the sources a saved run judged the item's sentences on."""
     paraphrase = {item["id"]: item for item in load_paraphrase(None)}
-    leads = {claim_id: source for claim_id, _, source in lead_claims(saved.get("leads") or 20)}
+    clusters = cluster_sources(saved.get("leads") or 20)
     out: dict[str, dict[str, list[Source]]] = {}
     for name, items in saved["items"].items():
         summac = json.loads((DATA / f"{name}.json").read_text()) if name in SETS[:2] else {}
@@ -726,7 +728,8 @@ def sources_of(saved: dict[str, Any]) -> dict[str, dict[str, list[Source]]]:
             elif name == "paraphrase":
                 found[item["id"]] = cited_sources(paraphrase[item["id"]])
             else:
-                found[item["id"]] = [leads[item["id"]]]
+                cluster = clusters[item["id"].split(":")[0]]
+                found[item["id"]] = [source_of_lead(cluster, item["sentences"][0]["text"])]
         out[name] = found
     return out
 
