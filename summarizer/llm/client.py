@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -49,6 +49,7 @@ from summarizer.errors import (
     LLMResponseError,
 )
 from summarizer.llm import usage
+from summarizer.llm.capped import CappedTransport, too_large
 from summarizer.llm.response import describe, root_reason, server_message, yes_share
 from summarizer.models import RunStats
 from summarizer.prompts import Prompt
@@ -388,7 +389,7 @@ class LLM:
                 ) from exc
             raise _Transient(reason) from exc
         except openai.APIConnectionError as exc:
-            if _too_large(exc):
+            if too_large(exc):
                 raise BackendUnavailableError(
                     self._unavailable(
                         f"response larger than {self.settings.max_response_bytes} bytes"
@@ -454,62 +455,6 @@ class LLM:
 
 
 # -- module helpers ----------------------------------------------------------------------------
-class ResponseTooLarge(Exception):
-    """A response body went past ``settings.max_response_bytes``."""
-
-
-class _CappedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
-        self._inner = inner
-        self._limit = limit
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        total = 0
-        async for chunk in self._inner:
-            total += len(chunk)
-            if total > self._limit:
-                raise ResponseTooLarge(f"more than {self._limit} bytes")
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-class CappedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that stops reading a response body after ``limit`` bytes.
-
-    openai reads whole bodies into memory; a broken or hostile endpoint that
-    streams without end would otherwise take all of it.
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
-        self._inner = inner
-        self._limit = limit
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._limit:
-            await response.aclose()
-            raise ResponseTooLarge(f"declared {declared} bytes")
-        stream = response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _CappedStream(stream, self._limit)
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def _too_large(exc: BaseException) -> bool:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ResponseTooLarge):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
 def _bind_context(model: type[T], context: dict[str, Any] | None) -> type[T]:
     """A subclass of ``model`` whose JSON validation always sees ``context``.
 
