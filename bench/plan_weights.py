@@ -1,6 +1,7 @@
 """Choose the planner's weights on data, and check them on clusters they were not chosen on.
 
     python bench/plan_weights.py [--train 50:250] [--test 0:50] [--passes 2]
+    python bench/plan_weights.py --test 0:20 --lengths 3 --output bench/results/plan_lengths.json
 
 Data: ``../shared/data/multi_news/validation.jsonl`` (250 clusters with gold
 summaries). Train and test are disjoint row ranges; the default test rows 0–49
@@ -14,7 +15,9 @@ pipeline's ROUGE rests on; the LexRank ``central`` baseline is printed beside it
 Search: coordinate descent from the shipped weights over a grid per parameter
 (objective: mean ROUGE-1 + ROUGE-2 on train), ``--passes`` rounds. Results, with
 95% bootstrap CIs on test for the shipped and the chosen weights, go to
-bench/results/plan_weights.json.
+bench/results/plan_weights.json. ``--lengths N`` instead reports plan-extractive and
+``central`` ROUGE at 0..N sentences over the default length rule, both at the same
+length: what length alone buys against gold summaries of 180–300 words.
 """
 
 from __future__ import annotations
@@ -83,6 +86,36 @@ def central_scores(cases: list[tuple[list[Source], str]], settings: Settings) ->
     return np.array(scores)
 
 
+def length_scores(cases: list[tuple[list[Source], str]], extra: int) -> dict[str, float]:
+    """Plan-extractive and ``central`` ROUGE at ``extra`` sentences over the default length.
+
+    Both systems get the same per-cluster length, so the figures show what length
+    alone buys on this data, apart from what the planner chooses.
+    """
+    plan_r, central_r, words = [], [], []
+    for sources, gold in cases:
+        usable = sum(1 for s in sources if s.ok)
+        length = min(12, Settings().sentences_for(usable) + extra)
+        settings = Settings(target_sentences=length)
+        plan = plan_brief(sources, settings, WEIGHTS)
+        text = " ".join(slot.evidence[0].text for slot in plan.slots if slot.evidence)
+        r = rouge(text, gold)
+        plan_r.append((r["rouge1"], r["rouge2"]))
+        words.append(len(text.split()))
+        brief = central_baseline(sources, settings)
+        c = rouge(" ".join(x.text for x in brief.sentences), gold)
+        central_r.append((c["rouge1"], c["rouge2"]))
+    p, c = np.array(plan_r).mean(axis=0), np.array(central_r).mean(axis=0)
+    return {
+        "extra_sentences": extra,
+        "plan_r1": round(100 * float(p[0]), 2),
+        "plan_r2": round(100 * float(p[1]), 2),
+        "central_r1": round(100 * float(c[0]), 2),
+        "central_r2": round(100 * float(c[1]), 2),
+        "plan_words": round(float(np.mean(words)), 1),
+    }
+
+
 def objective(scores: np.ndarray) -> float:
     return float(scores.mean(axis=0).sum())
 
@@ -98,6 +131,12 @@ def main() -> None:
     parser.add_argument("--test", default="0:50")
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--output", type=Path, default=ROOT / "bench/results/plan_weights.json")
+    parser.add_argument(
+        "--lengths",
+        type=int,
+        metavar="N",
+        help="instead of the search: ROUGE at 0..N sentences over the default length",
+    )
     args = parser.parse_args()
     if not DATA.is_file():
         sys.exit(f"{DATA} is absent: this bench needs the shared Multi-News sample")
@@ -105,6 +144,25 @@ def main() -> None:
     train, test = clusters(data, rows(args.train)), clusters(data, rows(args.test))
     settings = Settings()
     started = time.perf_counter()
+    if args.lengths is not None:
+        table = {
+            name: [length_scores(part, extra) for extra in range(args.lengths + 1)]
+            for name, part in (("train", train), ("test", test))
+        }
+        print(json.dumps(table, indent=2))
+        args.output.write_text(
+            json.dumps(
+                {
+                    "data": str(DATA.relative_to(ROOT.parent)),
+                    "train_rows": args.train,
+                    "test_rows": args.test,
+                    "lengths": table,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        return
 
     best, best_value = WEIGHTS, objective(plan_scores(train, WEIGHTS, settings))
     print(f"shipped weights on train: {best_value:.4f}  {asdict(best)}", flush=True)
