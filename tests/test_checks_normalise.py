@@ -178,3 +178,20 @@ def test_negation_flip_fails_and_a_matching_polarity_passes() -> None:
     )
     assert wrong is not None and not wrong.passed
     assert "polarity flipped" in describe_failures([wrong])
+
+
+def test_a_negation_before_because_stays_with_what_it_negates() -> None:
+    """A verbatim sentence (Multi-News mn-val-000) once failed against its own source."""
+    evidence = (
+        "The Good Country Index doesn't measure what countries do at home. This isn't because "
+        "we think these things are unimportant, of course, but because there are plenty of "
+        "surveys that already measure them."
+    )
+    verbatim = check_negation(
+        "This isn't because we think these things are unimportant, of course, but because "
+        "there are plenty of surveys that already measure them.",
+        evidence,
+    )
+    assert verbatim is not None and verbatim.passed
+    flipped = check_negation("This is because we think these things are unimportant.", evidence)
+    assert flipped is not None and not flipped.passed

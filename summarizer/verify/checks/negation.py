@@ -54,8 +54,21 @@ def _clauses(claim: str) -> list[str]:
 
 
 def _restating(sentence: str, wanted: set[str]) -> str:
-    """The clauses of ``sentence`` that share at least one content word with the claim."""
-    parts = [p for p in _EVIDENCE_CLAUSES.split(sentence) if p and p.strip()]
+    """The clauses of ``sentence`` that share at least one content word with the claim.
+
+    A piece with no content words of its own ("This isn't" before "because …") is kept
+    with the piece after it, so its negation is not cut off from what it negates.
+    """
+    parts: list[str] = []
+    carry = ""
+    for piece in _EVIDENCE_CLAUSES.split(sentence):
+        if not piece or not piece.strip():
+            continue
+        if not _content(piece):
+            carry = f"{carry} {piece}"
+            continue
+        parts.append(f"{carry} {piece}".strip())
+        carry = ""
     return " ".join(p for p in parts if _content(p) & wanted) or sentence
 
 
