@@ -38,6 +38,23 @@ def test_abbreviations_and_offsets() -> None:
     assert {p.source_id for p in passages} == {4}
 
 
+def test_sentences_glued_by_a_missing_space_are_split() -> None:
+    """Extracted pages join paragraphs without a space ("for Ebola.The CDC says")."""
+    text = (
+        "A passenger was evaluated for possible symptoms of Ebola.The CDC says he was "
+        "identified at the airport. He moved to the U.S.The rest followed. Is it over?Yes."
+    )
+    passages = segment(text, 0)
+    _check(text, passages)
+    assert [p.text for p in passages] == [
+        "A passenger was evaluated for possible symptoms of Ebola.",
+        "The CDC says he was identified at the airport.",
+        "He moved to the U.S.The rest followed.",  # an abbreviation's dot is not an end
+        "Is it over?",
+        "Yes.",
+    ]
+
+
 def test_paragraph_breaks_end_sentences() -> None:
     # Extracted web text: one paragraph per line, headings without full stops.
     text = "Bridge repair approved\nThe council voted 7-2 on Wednesday\nWork starts in June."

@@ -33,6 +33,10 @@ _HARD_END_RE = re.compile(r"""[.!?:;…"'”’)\]]\s*$""")
 _BLOCK_START_RE = re.compile(r"^\s*([-*+•>#|]|\d{1,3}[.)]\s)")
 _CHUNK_RE = re.compile(r"[^\n]+")
 _LIKELY_END_RE = re.compile(r"""[.!?…]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# Two sentences glued by extraction ("for Ebola.The CDC says"): a lowercase word, an end
+# mark and a capitalised word with no space between. Not "U.S.The" or "Ph.D": the end mark
+# must follow two lowercase letters.
+_GLUED_END_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 
 _PYSBD_LANGUAGES = {
     "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
@@ -110,13 +114,15 @@ def sentence_starts(text: str, language: str = "en", *, fast: bool = False) -> l
     ``fast`` splits by punctuation only (for texts too long for pysbd).
     """
     if fast:
-        return _punctuation_starts(text)
-    code = language_code(language)
-    bounds = [*_windows(text), len(text)]
-    starts: list[int] = []
-    for left, right in itertools.pairwise(bounds):
-        starts.extend(left + offset for offset in _pysbd_starts(text[left:right], code))
-    return starts
+        starts = _punctuation_starts(text)
+    else:
+        code = language_code(language)
+        bounds = [*_windows(text), len(text)]
+        starts = []
+        for left, right in itertools.pairwise(bounds):
+            starts.extend(left + offset for offset in _pysbd_starts(text[left:right], code))
+    glued = [m.start() for m in _GLUED_END_RE.finditer(text)]
+    return sorted({*starts, *glued}) if glued else starts
 
 
 def split_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
