@@ -38,7 +38,7 @@ from summarizer.eval.stats import bootstrap_ci, paired_bootstrap
 from summarizer.ingest import make_source
 from summarizer.models import Source
 from summarizer.plan import WEIGHTS, PlanWeights, plan_brief
-from summarizer.settings import Settings
+from summarizer.settings import MAX_AUTO_SENTENCES, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "multi_news" / "validation.jsonl"
@@ -64,26 +64,30 @@ def clusters(data: list[dict[str, Any]], part: slice) -> list[tuple[list[Source]
     return out
 
 
+def plan_text(sources: list[Source], settings: Settings, weights: PlanWeights) -> str:
+    """The plan-extractive brief: each slot's seed sentence, in plan order."""
+    plan = plan_brief(sources, settings, weights)
+    return " ".join(slot.evidence[0].text for slot in plan.slots if slot.evidence)
+
+
+def central_text(sources: list[Source], settings: Settings) -> str:
+    return " ".join(s.text for s in central_baseline(sources, settings).sentences)
+
+
+def _r12(text: str, gold: str) -> tuple[float, float]:
+    r = rouge(text, gold)
+    return r["rouge1"], r["rouge2"]
+
+
 def plan_scores(
     cases: list[tuple[list[Source], str]], weights: PlanWeights, settings: Settings
 ) -> np.ndarray:
     """Per cluster (ROUGE-1 F, ROUGE-2 F) of the plan-extractive brief."""
-    scores = []
-    for sources, gold in cases:
-        plan = plan_brief(sources, settings, weights)
-        text = " ".join(slot.evidence[0].text for slot in plan.slots if slot.evidence)
-        r = rouge(text, gold)
-        scores.append((r["rouge1"], r["rouge2"]))
-    return np.array(scores)
+    return np.array([_r12(plan_text(sources, settings, weights), gold) for sources, gold in cases])
 
 
 def central_scores(cases: list[tuple[list[Source], str]], settings: Settings) -> np.ndarray:
-    scores = []
-    for sources, gold in cases:
-        brief = central_baseline(sources, settings)
-        r = rouge(" ".join(s.text for s in brief.sentences), gold)
-        scores.append((r["rouge1"], r["rouge2"]))
-    return np.array(scores)
+    return np.array([_r12(central_text(sources, settings), gold) for sources, gold in cases])
 
 
 def length_scores(cases: list[tuple[list[Source], str]], extra: int) -> dict[str, float]:
@@ -92,19 +96,16 @@ def length_scores(cases: list[tuple[list[Source], str]], extra: int) -> dict[str
     Both systems get the same per-cluster length, so the figures show what length
     alone buys on this data, apart from what the planner chooses.
     """
+    default = Settings()
     plan_r, central_r, words = [], [], []
     for sources, gold in cases:
         usable = sum(1 for s in sources if s.ok)
-        length = min(12, Settings().sentences_for(usable) + extra)
-        settings = Settings(target_sentences=length)
-        plan = plan_brief(sources, settings, WEIGHTS)
-        text = " ".join(slot.evidence[0].text for slot in plan.slots if slot.evidence)
-        r = rouge(text, gold)
-        plan_r.append((r["rouge1"], r["rouge2"]))
+        length = min(MAX_AUTO_SENTENCES, default.sentences_for(usable) + extra)
+        settings = default.with_overrides(target_sentences=length)
+        text = plan_text(sources, settings, WEIGHTS)
+        plan_r.append(_r12(text, gold))
         words.append(len(text.split()))
-        brief = central_baseline(sources, settings)
-        c = rouge(" ".join(x.text for x in brief.sentences), gold)
-        central_r.append((c["rouge1"], c["rouge2"]))
+        central_r.append(_r12(central_text(sources, settings), gold))
     p, c = np.array(plan_r).mean(axis=0), np.array(central_r).mean(axis=0)
     return {
         "extra_sentences": extra,

@@ -1,9 +1,5 @@
-"""A response-size cap for the LLM's httpx transport.
-
-openai reads whole bodies into memory; a broken or hostile endpoint that streams
-without end would otherwise take all of it. Kept apart from ``client`` so the seam
-module stays about the seam.
-"""
+"""A response-size cap for the LLM's httpx transport, apart from ``client`` so the
+seam module stays about the seam."""
 
 from __future__ import annotations
 
