@@ -42,7 +42,9 @@ def test_sentences_glued_by_a_missing_space_are_split() -> None:
     """Extracted pages join paragraphs without a space ("for Ebola.The CDC says")."""
     text = (
         "A passenger was evaluated for possible symptoms of Ebola.The CDC says he was "
-        "identified at the airport. He moved to the U.S.The rest followed. Is it over?Yes."
+        "identified at the airport. He moved to the U.S.The rest followed. Is it over?Yes. "
+        'The doctors "were gonna let me die."It started in 2011.“We knew,” she said.'
+        '"I would not wish it on anyone.""It was long."'
     )
     passages = segment(text, 0)
     _check(text, passages)
@@ -52,6 +54,11 @@ def test_sentences_glued_by_a_missing_space_are_split() -> None:
         "He moved to the U.S.The rest followed.",  # an abbreviation's dot is not an end
         "Is it over?",
         "Yes.",
+        'The doctors "were gonna let me die."',  # the closing quote stays with its sentence
+        "It started in 2011.",
+        "“We knew,” she said.",
+        '"I would not wish it on anyone."',
+        '"It was long."',
     ]
 
 

@@ -33,10 +33,14 @@ _HARD_END_RE = re.compile(r"""[.!?:;…"'”’)\]]\s*$""")
 _BLOCK_START_RE = re.compile(r"^\s*([-*+•>#|]|\d{1,3}[.)]\s)")
 _CHUNK_RE = re.compile(r"[^\n]+")
 _LIKELY_END_RE = re.compile(r"""[.!?…]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
-# Two sentences glued by extraction ("for Ebola.The CDC says"): a lowercase word, an end
-# mark and a capitalised word with no space between. Not "U.S.The" or "Ph.D": the end mark
-# must follow two lowercase letters.
-_GLUED_END_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# Two sentences glued by extraction ("for Ebola.The CDC says", 'die."It started'): a
+# lowercase word, an end mark (and a closing quote) and a capitalised word, perhaps behind an
+# opening quote, with no space between. Not "U.S.The" or "Ph.D": the end mark must follow two
+# lowercase letters or digits ("in 2011.“We knew").
+_GLUED_END_RE = re.compile(
+    r"(?<=[a-z0-9]{2}[.!?])(?=“?[A-Z][a-z])"
+    r"""|(?<=[a-z0-9]{2}[.!?][”"’])(?=[“"]?[A-Z][a-z])"""
+)
 
 _PYSBD_LANGUAGES = {
     "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",
