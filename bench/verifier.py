@@ -71,7 +71,7 @@ from summarizer.text.lexical import coverage
 from summarizer.verify.checks import failed, run_checks
 from summarizer.verify.evidence import evidence_text, joint_evidence
 from summarizer.verify.judge import build_judge_messages, judge_prompts
-from summarizer.verify.verifier import assess, combine
+from summarizer.verify.verifier import assess, combine, verbatim_span
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "summac"
@@ -105,6 +105,7 @@ class SentenceRecord:
     prompt_tokens: int | None
     evidence_chars: int
     whole_prompt_tokens: int | None = None
+    verbatim: bool = False  # a cited source's sentence word for word: the verifier skips the judge
 
 
 @dataclass
@@ -195,6 +196,7 @@ async def sentence_record(
             if tokens
             else None
         ),
+        verbatim=verbatim_span(sentence, sources) is not None,
     )
 
 
@@ -367,7 +369,13 @@ def layer_scores(records: Sequence[ItemRecord], layer: str, params: Params) -> l
                 per_sentence.append(0.5 ** len(failed(_checks(s, params.scope))))
             else:
                 per_sentence.append(
-                    combine(s.judge, s.lexical_evidence, _checks(s, params.scope), settings)
+                    combine(
+                        s.judge,
+                        s.lexical_evidence,
+                        _checks(s, params.scope),
+                        settings,
+                        verbatim=s.verbatim,
+                    )
                 )
         out.append(min(per_sentence))
     return out
@@ -515,6 +523,8 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
         labels = labels_of(records)
         judged = layer_scores(records, "judge", params)
         accepted = [s >= settings.support_threshold for s in scores]
+        sentences = [s for r in records for s in r.sentences]
+        copies = round(sum(s.verbatim for s in sentences) / max(1, len(sentences)), 4)
         if name not in LABELLED:  # all true: the share judged supported
             report[name] = {
                 "supported": round(sum(accepted) / max(1, len(accepted)), 4),
@@ -522,6 +532,7 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
                 "judge_supported": round(
                     sum(j >= settings.judge_threshold for j in judged) / max(1, len(judged)), 4
                 ),
+                "verbatim_sentences": copies,
             }
             continue
         report[name] = {
@@ -532,6 +543,7 @@ def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
             "judge_balanced_accuracy": round(
                 balanced_accuracy(judged, labels, settings.judge_threshold), 4
             ),
+            "verbatim_sentences": copies,
         }
         if any(r.kind for r in records):
             report[name] |= _verdict_summary(records, labels, accepted)
@@ -751,6 +763,7 @@ def recheck(saved: dict[str, Any]) -> None:
                 shown = evidence_text(joint_evidence(s["text"], sources, k, neighbours=neighbours))
                 s["checks_evidence"] = [c.model_dump() for c in run_checks(s["text"], shown)]
                 s["checks_sources"] = [c.model_dump() for c in run_checks(s["text"], document)]
+                s["verbatim"] = verbatim_span(s["text"], sources) is not None
 
 
 def records_of(saved: dict[str, Any]) -> dict[str, list[ItemRecord]]:

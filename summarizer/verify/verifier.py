@@ -10,6 +10,10 @@ Three layers, cheapest first, combined into one score in [0, 1]:
    check multiplies the score by ``settings.check_penalty``. A small judge
    often says Yes to a sentence with one wrong number; the checks do not.
 
+A sentence that is word for word one of a cited source's sentences needs no judge: its
+P(yes) is taken as 1 (the checks still run). A 1.5B judge rejects a few percent of copied
+sentences (headlines, quotes, questions); a copy is attributable by construction.
+
 score ≥ ``settings.support_threshold`` → SUPPORTED. With more than one citation,
 each cited source is also judged alone (``Verdict.citations``) so citation
 precision can be measured and superfluous citations dropped by repair.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -53,16 +59,57 @@ class Assessment:
     lexical: float
     checks: list[Check] = field(default_factory=list)
     evidence: list[Span] = field(default_factory=list)
+    verbatim: bool = False  # a sentence of the source, word for word: the judge was not asked
 
     def supported(self, settings: Settings) -> bool:
         return self.score >= settings.support_threshold
 
 
-def combine(judge_p: float, lexical: float, checks: Sequence[Check], settings: Settings) -> float:
-    """The verifier's score: judge blended with overlap, times a penalty per failed check."""
+def combine(
+    judge_p: float,
+    lexical: float,
+    checks: Sequence[Check],
+    settings: Settings,
+    *,
+    verbatim: bool = False,
+) -> float:
+    """The verifier's score: judge blended with overlap (1 for a verbatim copy), times a
+    penalty per failed check."""
     weight = settings.lexical_weight
-    base = (1.0 - weight) * judge_p + weight * lexical
+    base = 1.0 if verbatim else (1.0 - weight) * judge_p + weight * lexical
     return round(base * settings.check_penalty ** len(failed(checks)), 6)
+
+
+_QUOTES = str.maketrans(
+    {"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"}
+)
+_SPACE_RE = re.compile(r"\s+")
+_EDGES = " \"'([)]"
+
+
+def _copy_form(text: str) -> str:
+    """``text`` as compared for a verbatim copy: case, spacing, quote styles and the
+    closing mark do not count; every word, figure and symbol does."""
+    folded = _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES))
+    return folded.strip(_EDGES).rstrip(".!?…").strip(_EDGES).casefold()
+
+
+def verbatim_span(claim: str, sources: Sequence[Source]) -> Span | None:
+    """The first sentence of ``sources`` that ``claim`` copies word for word, if any.
+
+    Whole sentences only: a clause cut out of a longer sentence ('the vaccine causes
+    autism' inside 'critics claimed the vaccine causes autism') is not a copy.
+    """
+    form = _copy_form(claim)
+    if len(form.split()) < 3:  # "Yes." copies nothing worth trusting
+        return None
+    for source in sources:
+        for passage in source.segmented():
+            if _copy_form(passage.text) == form:
+                return Span(
+                    source_id=source.id, start=passage.start, end=passage.end, text=passage.text
+                )
+    return None
 
 
 async def assess(
@@ -81,13 +128,8 @@ async def assess(
             claim, sources, settings.evidence_per_source, neighbours=settings.evidence_neighbours
         )
     spans = list(spans)
-    shown = evidence_text(spans)
-    scope = shown if settings.check_scope == "evidence" else "\n".join(s.text for s in sources)
-    dates = {s.published for s in sources}
-    published = parse_published(dates.pop()) if len(dates) == 1 else None
-    checks = run_checks(claim, scope, published=published)
+    checks, lexical = _deterministic(claim, sources, spans, settings)
     judge_p = await judge(claim, spans, llm)
-    lexical = coverage(claim, shown)
     return Assessment(
         score=combine(judge_p, lexical, checks, settings),
         judge=judge_p,
@@ -95,6 +137,32 @@ async def assess(
         checks=checks,
         evidence=spans,
     )
+
+
+def assess_copy(
+    claim: str, sources: Sequence[Source], copied: Span, settings: Settings
+) -> Assessment:
+    """``claim``, a verbatim copy of ``copied``, assessed without the judge."""
+    checks, lexical = _deterministic(claim, sources, [copied], settings)
+    return Assessment(
+        score=combine(1.0, lexical, checks, settings, verbatim=True),
+        judge=1.0,
+        lexical=lexical,
+        checks=checks,
+        evidence=[copied],
+        verbatim=True,
+    )
+
+
+def _deterministic(
+    claim: str, sources: Sequence[Source], spans: Sequence[Span], settings: Settings
+) -> tuple[list[Check], float]:
+    """The checks (over the evidence or the whole sources) and the word overlap."""
+    shown = evidence_text(spans)
+    scope = shown if settings.check_scope == "evidence" else "\n".join(s.text for s in sources)
+    dates = {s.published for s in sources}
+    published = parse_published(dates.pop()) if len(dates) == 1 else None
+    return run_checks(claim, scope, published=published), coverage(claim, shown)
 
 
 def citation_problems(citations: Sequence[int], sources: Sequence[Source]) -> list[str]:
@@ -116,7 +184,10 @@ def _reason(assessment: Assessment, settings: Settings, supported: bool) -> str:
     problems = describe_failures(assessment.checks)
     if problems:
         parts.append(problems)
-    parts.append(f"judge p={assessment.judge:.2f}")
+    if assessment.verbatim:
+        parts.append(f"a sentence of [{assessment.evidence[0].source_id}] word for word")
+    else:
+        parts.append(f"judge p={assessment.judge:.2f}")
     if settings.lexical_weight > 0:
         parts.append(f"overlap {assessment.lexical:.2f}")
     relation = "≥" if supported else "<"
@@ -151,18 +222,24 @@ async def verify_sentence(
     by_id = {s.id: s for s in sources}
     cited = [by_id[c] for c in citations]
     own = [span for span in planned if span.source_id in citations]
+    covered = bool(own) and {span.source_id for span in own} == set(citations)
+    copied = verbatim_span(sentence.text, cited)
     joint = None
-    if own and {span.source_id for span in own} == set(citations):
+    if copied is not None:
+        joint = assess_copy(sentence.text, cited, copied, settings)
+    elif covered:
         joint = await assess(sentence.text, cited, llm, settings, spans=own)
         if not joint.supported(settings):
             joint = None  # not on its own evidence: judged as any other sentence
-    retrieved = joint is None
+    retrieved = not covered or joint is None  # the other citations: on their own evidence?
     if joint is None:
         joint = await assess(sentence.text, cited, llm, settings)
     supported = joint.supported(settings)
     if len(cited) > 1:
         alone = [
-            await assess(
+            assess_copy(sentence.text, [source], copied, settings)
+            if copied is not None and copied.source_id == source.id
+            else await assess(
                 sentence.text,
                 [source],
                 llm,

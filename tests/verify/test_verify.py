@@ -212,3 +212,45 @@ def test_judge_messages_render_without_model() -> None:
     assert "paraphrase is support" in messages[0]["content"]
     assert messages[1]["content"].startswith("<evidence>\n")
     assert messages[1]["content"].rstrip().endswith(f"<claim>{SUPPORTED}</claim>")
+
+
+async def test_a_word_for_word_copy_needs_no_judge(
+    sources: list[Source], llm: LLM, settings: Settings, server: ScriptedOpenAI
+) -> None:
+    """Case, spacing, quote styles and the closing mark aside, a source's own sentence."""
+    copy = "MAYOR Ines Okafor said the bridge “will carry buses again from next week”  ."
+    verdict = await verify_sentence(sentence(copy, 0), sources, llm, settings)
+    assert verdict.status is Status.SUPPORTED
+    assert "a sentence of [0] word for word" in verdict.reason
+    assert [span.text for span in verdict.evidence] == [
+        'Mayor Ines Okafor said the bridge "will carry buses again from next week".'
+    ]
+    assert [(c.source_id, c.supports) for c in verdict.citations] == [(0, True)]
+    assert list(server.chat_requests()) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a clause cut out of a longer sentence is not a copy
+        "Kestrel Bay council reopened the Alder Street bridge on Tuesday.",
+        # one figure changed
+        "The work cost 4.3 million dollars, according to the council.",
+    ],
+)
+async def test_a_near_copy_is_judged(
+    text: str, sources: list[Source], llm: LLM, settings: Settings, oracle: Oracle
+) -> None:
+    verdict = await verify_sentence(sentence(text, 0), sources, llm, settings)
+    assert len(oracle.judged) == 1
+    assert "word for word" not in verdict.reason
+
+
+async def test_a_copy_with_a_second_citation_judges_only_that_one(
+    sources: list[Source], llm: LLM, settings: Settings, oracle: Oracle
+) -> None:
+    copy = "The repairs were carried out by Dunmore Construction."
+    verdict = await verify_sentence(sentence(copy, 2, 1), sources, llm, settings)
+    assert verdict.status is Status.SUPPORTED
+    assert [(c.source_id, c.supports) for c in verdict.citations] == [(2, False), (1, True)]
+    assert len(oracle.judged) == 1  # source 2 alone; the copy of source 1 needs no judge
