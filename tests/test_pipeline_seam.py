@@ -56,7 +56,8 @@ async def test_fake_model_runs_the_stages_and_the_meter_counts_each_call(tmp_pat
     ]
     stats = brief.stats
     assert stats.stages["draft"].llm_calls == 1
-    assert stats.stages["verify"].llm_calls == 3  # one judgement per sentence
+    # the two true sentences copy their sources word for word: only the invented one is judged
+    assert stats.stages["verify"].llm_calls == 1
     assert stats.llm_calls == len(fake.calls) == sum(s.llm_calls for s in stats.stages.values())
     assert stats.prompt_tokens == 10 * len(fake.calls)
     assert fake.calls.count("structured") == 1 + settings.repair_rounds  # draft + rewrites
