@@ -43,6 +43,7 @@ from summarizer.ingest import make_source
 from summarizer.llm import LLM
 from summarizer.pipeline import progress_display, summarize_sources
 from summarizer.render.notebook import TerminalProgress, in_notebook
+from summarizer.verify.verifier import verbatim_span
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(str(p) for p in (ROOT / "examples").glob("*.html"))
@@ -146,7 +147,11 @@ def test_stage_costs_add_up_to_the_total_and_to_the_server(tmp_path: Path) -> No
     stats = brief.stats
     assert set(stats.stages) >= {"ingest", "draft", "verify", "repair"}
     assert stats.stages["draft"].llm_calls == 1
-    assert stats.stages["verify"].llm_calls >= len(brief.sentences)
+    # one judgement per drafted sentence that is not a copy of its source (one citation each)
+    by_id = {source.id: source for source in brief.sources}
+    assert all(len(s.citations) == 1 for s in brief.sentences)
+    judged = [s for s in brief.sentences if verbatim_span(s.text, [by_id[s.citations[0]]]) is None]
+    assert stats.stages["verify"].llm_calls == len(judged) >= 1
     assert stats.stages["repair"].llm_calls >= 1, "the bogus sentence was re-judged or rewritten"
     for field in ("llm_calls", "prompt_tokens", "completion_tokens", "cache_hits"):
         assert getattr(stats, field) == sum(getattr(s, field) for s in stats.stages.values())

@@ -124,4 +124,6 @@ async def test_full_and_draft_through_the_real_pipeline(tmp_path: Path) -> None:
     assert full.metrics["citation_recall"] == full.metrics["citation_precision"] == 1.0
     assert full.metrics["source_coverage"] == 1.0  # every source of the cluster is cited
     llm_calls = full.metrics["llm_calls"]
-    assert llm_calls is not None and llm_calls > slots + 1  # plus the verifier's judgements
+    # The scripted writer copies each slot's evidence sentence word for word, so the verifier
+    # accepts every sentence as a copy without a judge call (supported_rate above is 1.0).
+    assert llm_calls == slots + 1
