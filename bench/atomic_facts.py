@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
 import sys
 import time
@@ -41,13 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from _facts import facts_of
-from judge_prior import summarise
+from _rescore import HEAD, NOTE, cells, policy_row, rescored
 from verifier import (
-    LABELLED,
     ItemRecord,
     SentenceRecord,
     Timings,
-    at_defaults,
     bench_settings,
     records_of,
     sentence_record,
@@ -115,14 +112,13 @@ def with_policy(
     data: dict[str, list[ItemRecord]], parts: Parts, policy: str
 ) -> dict[str, list[ItemRecord]]:
     """``data`` as the verifier would have seen it under ``policy``."""
-    out = copy.deepcopy(data)
-    for name, records in out.items():
-        for record in records:
-            for index, s in enumerate(record.sentences):
-                split = parts.get(name, {}).get(record.id, {}).get(index)
-                if split:
-                    s.judge = _score(policy, s.judge, split)
-    return out
+
+    def rescore(name: str, item_id: str, index: int, s: SentenceRecord) -> None:
+        split = parts.get(name, {}).get(item_id, {}).get(index)
+        if split:
+            s.judge = _score(policy, s.judge, split)
+
+    return rescored(data, rescore)
 
 
 def cost(data: dict[str, list[ItemRecord]], parts: Parts) -> dict[str, Any]:
@@ -141,19 +137,8 @@ def cost(data: dict[str, list[ItemRecord]], parts: Parts) -> dict[str, Any]:
 
 
 def row(data: dict[str, list[ItemRecord]], parts: Parts, policy: str) -> dict[str, Any]:
-    scored = with_policy(data, parts, policy)
-    defaults = at_defaults(scored)
-    return summarise(scored) | {
-        "at_defaults": {
-            name: {
-                k: defaults[name][k]
-                for k in ("balanced_accuracy", "false_rejection", "supported", "per_kind")
-                if k in defaults[name]
-            }
-            for name in scored
-            if name in LABELLED or name == "leads"
-        },
-    }
+    keys = ("balanced_accuracy", "false_rejection", "supported", "per_kind")
+    return policy_row(with_policy(data, parts, policy), keys)
 
 
 def main() -> None:
@@ -192,20 +177,9 @@ def main() -> None:
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(OUT, json.dumps(result, indent=2) + "\n")
-    print(f"{'policy':>9} {'SummEval':>9} {'FactCC':>7} {'para':>6} {'mean':>6} {'CV':>6}"
-          f" {'CV rej':>7} {'para@def':>8} {'rej@def':>7} {'leads':>6}"
-          "   (full verifier; cross-set thresholds unless @def)")  # fmt: skip
+    print(f"{'policy':>9} {HEAD}{NOTE}")
     for policy, r in rows.items():
-        cross = r["cross"]
-        cv = r["paraphrase_cv"]["full"]
-        para = r["at_defaults"]["paraphrase"]
-        print(
-            f"{policy:>9} {cross['summeval']['full']:>9.3f} {cross['factcc']['full']:>7.3f}"
-            f" {cross['paraphrase']['full']:>6.3f} {r['mean_cross_full']:>6.3f}"
-            f" {cv['balanced_accuracy']:>6.3f} {cv['false_rejection']:>7.3f}"
-            f" {para['balanced_accuracy']:>8.3f} {para['false_rejection']:>7.3f}"
-            f" {r['at_defaults']['leads']['supported']:>6.3f}"
-        )
+        print(f"{policy:>9} {cells(r)}")
     for name, c in result["cost"].items():
         print(f"  {name}: {c['split']:.0%} of sentences split, {c['parts_per_split']} parts each,"
               f" +{c['added_seconds_per_sentence']:.2f} s per sentence")  # fmt: skip

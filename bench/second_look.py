@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
 import sys
 import time
@@ -34,13 +33,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from judge_prior import summarise
+from _rescore import HEAD, NOTE, cells, policy_row, rescored
 from verifier import (
-    LABELLED,
     ItemRecord,
     SentenceRecord,
     Timings,
-    at_defaults,
     bench_settings,
     records_of,
     sentence_record,
@@ -100,17 +97,16 @@ def with_policy(
     data: dict[str, list[ItemRecord]], wide: Wide, low: float | None
 ) -> dict[str, list[ItemRecord]]:
     """``data`` as the verifier would have seen it with a second look below ``HIGH``."""
-    looked = copy.deepcopy(data)
-    for name, records in looked.items():
-        for record in records:
-            for index, s in enumerate(record.sentences):
-                other = wide.get(name, {}).get(record.id, {}).get(index)
-                if other is None or not borderline(s.judge, low) or other.judge <= s.judge:
-                    continue
-                s.judge = other.judge
-                s.lexical_evidence = other.lexical_evidence
-                s.checks_evidence = other.checks_evidence
-    return looked
+
+    def rescore(name: str, item_id: str, index: int, s: SentenceRecord) -> None:
+        other = wide.get(name, {}).get(item_id, {}).get(index)
+        if other is None or not borderline(s.judge, low) or other.judge <= s.judge:
+            return
+        s.judge = other.judge
+        s.lexical_evidence = other.lexical_evidence
+        s.checks_evidence = other.checks_evidence
+
+    return rescored(data, rescore)
 
 
 def cost(data: dict[str, list[ItemRecord]], wide: Wide, low: float | None) -> dict[str, Any]:
@@ -133,20 +129,8 @@ def cost(data: dict[str, list[ItemRecord]], wide: Wide, low: float | None) -> di
 
 
 def row(data: dict[str, list[ItemRecord]], wide: Wide, low: float | None) -> dict[str, Any]:
-    looked = with_policy(data, wide, low)
-    defaults = at_defaults(looked)
-    return summarise(looked) | {
-        "at_defaults": {
-            name: {
-                k: defaults[name][k]
-                for k in ("balanced_accuracy", "false_rejection", "supported")
-                if k in defaults[name]
-            }
-            for name in looked
-            if name in LABELLED or name == "leads"
-        },
-        "cost": cost(data, wide, low),
-    }
+    keys = ("balanced_accuracy", "false_rejection", "supported")
+    return policy_row(with_policy(data, wide, low), keys) | {"cost": cost(data, wide, low)}
 
 
 def main() -> None:
@@ -189,20 +173,11 @@ def main() -> None:
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(OUT, json.dumps(result, indent=2) + "\n")
-    print(f"{'low':>5} {'SummEval':>9} {'FactCC':>7} {'para':>6} {'mean':>6} {'CV':>6}"
-          f" {'CV rej':>7} {'para@def':>8} {'rej@def':>7} {'leads':>6} {'twice':>6}"
-          f" {'+s/sent':>7}   (full verifier; cross-set thresholds unless @def)")  # fmt: skip
+    print(f"{'low':>5} {HEAD} {'twice':>6} {'+s/sent':>7}{NOTE}")
     for low, r in rows.items():
-        cross = r["cross"]
-        cv = r["paraphrase_cv"]["full"]
-        para = r["at_defaults"]["paraphrase"]
         twice = r["cost"]["paraphrase"]
         print(
-            f"{low:>5} {cross['summeval']['full']:>9.3f} {cross['factcc']['full']:>7.3f}"
-            f" {cross['paraphrase']['full']:>6.3f} {r['mean_cross_full']:>6.3f}"
-            f" {cv['balanced_accuracy']:>6.3f} {cv['false_rejection']:>7.3f}"
-            f" {para['balanced_accuracy']:>8.3f} {para['false_rejection']:>7.3f}"
-            f" {r['at_defaults']['leads']['supported']:>6.3f}"
+            f"{low:>5} {cells(r)}"
             f" {twice['looked_twice']:>6.2f} {twice['added_seconds_per_sentence']:>7.2f}"
         )
     print(f"\nchosen low = {chosen}; {result['sentences_looked_twice']} second looks in"
