@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from llama_cpp import Llama
-from verifier import ItemRecord, records_of, roc_auc, sources_of
+from verifier import ItemRecord, SentenceRecord, records_of, roc_auc, sources_of
 
 from summarizer.cache import atomic_write_text
 from summarizer.llm.model_file import ensure_model
@@ -97,13 +97,18 @@ def features(cond: np.ndarray, uncond: np.ndarray) -> dict[str, float]:
     }
 
 
+def first_look(sentence: SentenceRecord) -> float:
+    """The verifier's P(yes) for a saved sentence; a verbatim copy is accepted unjudged."""
+    return 1.0 if sentence.verbatim else sentence.judge
+
+
 def measure(
     records: list[ItemRecord], sources: dict[str, Any], scorer: Scorer, settings: Settings
 ) -> list[dict[str, Any]]:
     out = []
     started = time.perf_counter()
     for number, record in enumerate(records, start=1):
-        sentence = min(record.sentences, key=lambda s: 1.0 if s.verbatim else s.judge)
+        sentence = min(record.sentences, key=first_look)
         spans = joint_evidence(sentence.text, sources[record.id], settings.evidence_per_source)
         cond = scorer.claim_logprobs(_prompt(evidence_text(spans)), sentence.text)
         uncond = scorer.claim_logprobs(_prompt("(none)"), sentence.text)
@@ -112,7 +117,7 @@ def measure(
                 "id": record.id,
                 "label": record.label,
                 "kind": record.kind,
-                "judge": 1.0 if sentence.verbatim else sentence.judge,
+                "judge": first_look(sentence),
                 **features(cond, uncond),
             }
         )
