@@ -157,7 +157,7 @@ class Settings(BaseSettings):
     # still fails a sentence the judge passes. Honest figures: tuned on the other sets,
     # SummEval 0.784, FactCC 0.615, paraphrase 0.642; paraphrase 5-fold CV 0.692.
     support_threshold: float = Field(
-        default=0.85, description="Combined score at or above = supported."
+        default=0.85, ge=0.0, le=1.0, description="Combined score at or above = supported."
     )
     # The judge alone, as the eval's ALCE citation metrics use it for every system: its
     # P(yes) is not on the combined score's scale, so it gets its own threshold (also

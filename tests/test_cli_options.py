@@ -6,6 +6,8 @@ completion go through typer's CliRunner, in-process.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import stat
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 from support.auto_llm import AutoModel
 from support.cli import ARTICLES, EXAMPLES, cli_env, one_error_line, run_cli
-from support.openai_server import ScriptedOpenAI
+from support.openai_server import Reply, Request, ScriptedOpenAI, text_reply
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -185,6 +187,43 @@ def test_check_explains_by_default(env: dict[str, str], tmp_path: Path) -> None:
     assert "Flagged sentences" in terminal.stdout and "evidence [0]" in terminal.stdout
     quiet = run_cli("check", str(text), coastal, harbor, "--no-explain", env=env)
     assert quiet.returncode == 1 and "Flagged sentences" not in quiet.stdout
+
+
+def test_check_threshold_flag_and_variable_decide_a_borderline_paraphrase(
+    tmp_path: Path,
+) -> None:
+    """A judge P(yes) of 0.78 is below the default 0.85 and above the abstractive 0.71."""
+
+    def lukewarm(request: Request) -> Reply:
+        assert request.get("logprobs"), "check only asks the judge here"
+        return text_reply("Yes", top_logprobs={"Yes": math.log(0.78), "No": math.log(0.22)})
+
+    text = tmp_path / "claims.md"
+    text.write_text("Nine steel gates make up the barrier, and they shut as the water rises. [0]\n")
+    harbor = str(EXAMPLES / "harbor-gazette.html")
+    with ScriptedOpenAI(fallback=lukewarm) as server:
+        env = cli_env(server.base_url, tmp_path / "home")
+        default = run_cli("check", str(text), harbor, "-f", "json", env=env)
+        lenient = run_cli("check", str(text), harbor, "--threshold", "0.71", "-f", "json", env=env)
+        by_env = run_cli(
+            "check", str(text), harbor, "-f", "json",
+            env={**env, "SUMMARIZER_SUPPORT_THRESHOLD": "0.71"},
+        )  # fmt: skip
+        flag_wins = run_cli(
+            "check", str(text), harbor, "--threshold", "0.9", "-f", "json",
+            env={**env, "SUMMARIZER_SUPPORT_THRESHOLD": "0.71"},
+        )  # fmt: skip
+        out_of_range = run_cli("check", str(text), harbor, "--threshold", "1.5", env=env)
+    statuses = []
+    for result in (default, lenient, by_env, flag_wins):
+        sentence = json.loads(result.stdout)["sentences"][0]
+        statuses.append((result.returncode, sentence["verdict"]["status"]))
+        assert sentence["verdict"]["score"] == pytest.approx(0.78, abs=0.01)
+    assert statuses == [
+        (1, "unsupported"), (0, "supported"), (0, "supported"), (1, "unsupported"),
+    ]  # fmt: skip
+    assert out_of_range.returncode == 2
+    assert "--threshold" in one_error_line(out_of_range.stderr)
 
 
 def test_summarize_explains_repairs_when_asked(env: dict[str, str], model: AutoModel) -> None:

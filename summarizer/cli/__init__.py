@@ -32,6 +32,7 @@ from summarizer.cli.options import (
     MODE,
     OUTPUT,
     PRIVATE,
+    VERIFY,
     InputList,
     OutputTarget,
     Quiet,
@@ -84,7 +85,7 @@ _settings = logs.load_settings  # what the commands (and summarizer.cli.batch) c
 
 
 @app.command()
-@flags(OUTPUT, ENDPOINT, MODE, BRIEF, CACHE, PRIVATE, FETCH)
+@flags(OUTPUT, ENDPOINT, MODE, BRIEF, VERIFY, CACHE, PRIVATE, FETCH)
 def summarize(
     sources: SourceArgs = None,
     input_file: InputList = None,
@@ -117,7 +118,7 @@ def summarize(
 
 
 @app.command()
-@flags(CHECK_OUTPUT, ENDPOINT, MODE, CACHE, PRIVATE, FETCH)
+@flags(CHECK_OUTPUT, ENDPOINT, MODE, VERIFY, CACHE, PRIVATE, FETCH)
 def check(
     summary_file: Annotated[
         Path, typer.Argument(help="A cited text: a brief with \\[n] markers, or '-'.")

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from summarizer.cli.options import BRIEF, CACHE, ENDPOINT, MODE, PRIVATE, flags
+from summarizer.cli.options import BRIEF, CACHE, ENDPOINT, MODE, PRIVATE, VERIFY, flags
 from summarizer.cli.output import progress_bars, run, stderr
 
 
@@ -28,7 +28,7 @@ class Engine(StrEnum):
     ray = "ray"
 
 
-@flags(ENDPOINT, MODE, BRIEF, CACHE, PRIVATE)
+@flags(ENDPOINT, MODE, BRIEF, VERIFY, CACHE, PRIVATE)
 def batch_command(
     jobs: Annotated[
         Path,
