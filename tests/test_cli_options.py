@@ -222,6 +222,8 @@ def test_check_threshold_flag_and_variable_decide_a_borderline_paraphrase(
     assert statuses == [
         (1, "unsupported"), (0, "supported"), (0, "supported"), (1, "unsupported"),
     ]  # fmt: skip
+    thresholds = [json.loads(r.stdout)["options"]["support_threshold"] for r in (default, lenient)]
+    assert thresholds == [0.85, 0.71]  # the audit records what it was judged at
     assert out_of_range.returncode == 2
     assert "--threshold" in one_error_line(out_of_range.stderr)
 

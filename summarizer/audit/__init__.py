@@ -101,6 +101,7 @@ async def audit_text(text: str, sources: list[Source], llm: Model, settings: Set
         options={
             "audit": True,
             "citation_map": {str(k): v for k, v in sorted(mapping.items())},
+            "support_threshold": settings.support_threshold,
         },
     )
     failing = sum(1 for s in sentences if s.status not in (Status.SUPPORTED, Status.REPAIRED))
