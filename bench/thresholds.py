@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from _paraphrase import folds_of
 from verifier import (
     ItemRecord,
     Params,
     _verdict_summary,
     balanced_accuracy,
     candidate_thresholds,
-    folds_of,
     labels_of,
     layer_scores,
     records_of,
@@ -102,7 +102,7 @@ def main() -> None:
     paraphrase = data["paraphrase"]
     scores = layer_scores(paraphrase, "full", _params())
     rule = highest_within(scores, labels_of(paraphrase), args.max_false_rejection)
-    report = {
+    report: dict[str, Any] = {
         "saved": str(
             args.saved.relative_to(ROOT) if args.saved.is_relative_to(ROOT) else args.saved
         ),
