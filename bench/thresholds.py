@@ -3,7 +3,7 @@
     python bench/thresholds.py [--saved bench/results/verifier.json] [--out FILE]
 
 No model: it rescores the saved ``bench/verifier.py`` run (its recorded judge answers and
-checks) at the shipped check settings over a range of ``support_threshold`` values, and
+checks) with ``verifier.at_defaults`` over a range of ``support_threshold`` values, and
 prints per value the balanced accuracy of each labelled set, the paraphrase set's false
 rejection of true claims and the share of each error kind caught, and the share of
 verbatim lead sentences judged supported.
@@ -26,42 +26,21 @@ from typing import Any
 from _paraphrase import folds_of
 from verifier import (
     ItemRecord,
-    Params,
     _verdict_summary,
-    balanced_accuracy,
+    at_defaults,
     candidate_thresholds,
+    default_params,
     labels_of,
     layer_scores,
     records_of,
 )
 
 from summarizer.cache import atomic_write_text
-from summarizer.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED = ROOT / "bench" / "results" / "verifier.json"
 OUT = ROOT / "bench" / "results" / "thresholds.json"
 THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9)
-
-
-def _params() -> Params:
-    settings = Settings()
-    return Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
-
-
-def row(data: dict[str, list[ItemRecord]], threshold: float) -> dict[str, Any]:
-    """Every set's figures with ``threshold`` as the support threshold."""
-    out: dict[str, Any] = {"threshold": threshold}
-    for name, records in data.items():
-        scores = layer_scores(records, "full", _params())
-        if name == "leads":
-            out[name] = round(sum(s >= threshold for s in scores) / max(1, len(scores)), 4)
-            continue
-        labels = labels_of(records)
-        out[name] = {"balanced_accuracy": round(balanced_accuracy(scores, labels, threshold), 4)}
-        if any(r.kind for r in records):
-            out[name] |= _verdict_summary(records, labels, [s >= threshold for s in scores])
-    return out
 
 
 def highest_within(scores: Sequence[float], labels: Sequence[int], max_fr: float) -> float:
@@ -75,9 +54,10 @@ def highest_within(scores: Sequence[float], labels: Sequence[int], max_fr: float
     return max(allowed)
 
 
-def cross_validated(records: Sequence[ItemRecord], max_fr: float) -> dict[str, Any]:
+def cross_validated(
+    records: Sequence[ItemRecord], scores: Sequence[float], max_fr: float
+) -> dict[str, Any]:
     """The rule's held-out figures: each fold's threshold chosen on the other folds."""
-    scores = layer_scores(records, "full", _params())
     labels = labels_of(records)
     folds = folds_of(records, lambda r: r.cluster or r.id)  # the verifier bench's folds
     accepted = [False] * len(records)
@@ -100,19 +80,18 @@ def main() -> None:
     args = parser.parse_args()
     data = records_of(json.loads(args.saved.read_text(encoding="utf-8")))
     paraphrase = data["paraphrase"]
-    scores = layer_scores(paraphrase, "full", _params())
-    rule = highest_within(scores, labels_of(paraphrase), args.max_false_rejection)
+    scores = layer_scores(paraphrase, "full", default_params())
+    rule = round(highest_within(scores, labels_of(paraphrase), args.max_false_rejection), 4)
     report: dict[str, Any] = {
         "saved": str(
             args.saved.relative_to(ROOT) if args.saved.is_relative_to(ROOT) else args.saved
         ),
-        "params": vars(_params()),
-        "rows": [row(data, t) for t in THRESHOLDS],
+        "rows": [at_defaults(data, support_threshold=t) for t in THRESHOLDS],
         "rule": {
             "max_false_rejection": args.max_false_rejection,
-            "threshold_on_whole_set": round(rule, 4),
-            "at_that_threshold": row(data, round(rule, 4)),
-            "cross_validated": cross_validated(paraphrase, args.max_false_rejection),
+            "threshold_on_whole_set": rule,
+            "at_that_threshold": at_defaults(data, support_threshold=rule),
+            "cross_validated": cross_validated(paraphrase, scores, args.max_false_rejection),
         },
     }
     atomic_write_text(args.out, json.dumps(report, indent=1) + "\n")
@@ -122,9 +101,9 @@ def main() -> None:
         para = r["paraphrase"]
         cells = " ".join(f"{100 * para['per_kind'][k]['rate']:6.0f}" for k in kinds)
         print(
-            f"{r['threshold']:<9.4f}  {r['summeval']['balanced_accuracy']:.3f}    "
+            f"{r['support_threshold']:<9.4f}  {r['summeval']['balanced_accuracy']:.3f}    "
             f"{r['factcc']['balanced_accuracy']:.3f}  {para['balanced_accuracy']:.3f}      "
-            f"{100 * para['false_rejection']:3.0f}%  {100 * r['leads']:4.0f}%  {cells}"
+            f"{100 * para['false_rejection']:3.0f}%  {100 * r['leads']['supported']:4.0f}%  {cells}"
         )
     cv = report["rule"]["cross_validated"]
     cells = " ".join(f"{100 * cv['per_kind'][k]['rate']:6.0f}" for k in kinds)

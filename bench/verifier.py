@@ -507,10 +507,21 @@ def _verdict_summary(
     }
 
 
-def at_defaults(data: dict[str, list[ItemRecord]]) -> dict[str, Any]:
-    """The full verifier and the eval's judge at the shipped ``Settings`` defaults."""
+def default_params() -> Params:
+    """The shipped check scope, penalty and lexical weight."""
     settings = Settings()
-    params = Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
+    return Params(settings.check_scope, settings.check_penalty, settings.lexical_weight)
+
+
+def at_defaults(
+    data: dict[str, list[ItemRecord]], support_threshold: float | None = None
+) -> dict[str, Any]:
+    """The full verifier and the eval's judge at the shipped ``Settings`` defaults
+    (or at ``support_threshold`` instead of the shipped one)."""
+    settings = Settings()
+    if support_threshold is not None:
+        settings = settings.model_copy(update={"support_threshold": support_threshold})
+    params = default_params()
     report: dict[str, Any] = {
         "support_threshold": settings.support_threshold,
         "judge_threshold": settings.judge_threshold,
