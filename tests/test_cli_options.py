@@ -214,6 +214,7 @@ def test_check_threshold_flag_and_variable_decide_a_borderline_paraphrase(
             env={**env, "SUMMARIZER_SUPPORT_THRESHOLD": "0.71"},
         )  # fmt: skip
         out_of_range = run_cli("check", str(text), harbor, "--threshold", "1.5", env=env)
+        as_markdown = run_cli("check", str(text), harbor, "--threshold", "0.71", env=env)
     statuses = []
     for result in (default, lenient, by_env, flag_wins):
         sentence = json.loads(result.stdout)["sentences"][0]
@@ -224,6 +225,9 @@ def test_check_threshold_flag_and_variable_decide_a_borderline_paraphrase(
     ]  # fmt: skip
     thresholds = [json.loads(r.stdout)["options"]["support_threshold"] for r in (default, lenient)]
     assert thresholds == [0.85, 0.71]  # the audit records what it was judged at
+    assert "1 of 1 sentence verified against their sources at support threshold 0.71" in (
+        as_markdown.stdout
+    )  # and the report says it, not only the JSON
     assert out_of_range.returncode == 2
     assert "--threshold" in one_error_line(out_of_range.stderr)
 

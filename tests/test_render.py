@@ -375,6 +375,30 @@ def test_repr_markdown_is_the_markdown() -> None:
 # --- terminal ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("options", "shown"),
+    [
+        ({"support_threshold": 0.7132}, True),
+        ({"support_threshold": 0.7132, "verify": False}, False),
+        ({"support_threshold": "0.7"}, False),  # a hand-edited JSON result
+        ({"support_threshold": 7}, False),
+        ({}, False),
+    ],
+)
+def test_every_format_says_the_threshold_the_sentences_were_verified_at(
+    options: dict[str, object], shown: bool
+) -> None:
+    from summarizer.render import to_terminal_text
+
+    summary = make_summary().model_copy(update={"options": options})
+    clause = "verified against their sources at support threshold 0.7132 (1 after repair)"
+    outputs = [to_markdown(summary), to_html(summary)]
+    outputs.append(to_terminal_text(summary, width=300, color=False))
+    for out in outputs:
+        assert (clause in out) is shown
+        assert "verified against their sources" in out
+
+
 def plain_console(width: int = 200) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
     return Console(file=buffer, force_terminal=False, width=width, color_system=None), buffer

@@ -78,6 +78,9 @@ def verification_line(summary: Summary) -> str | None:
     repaired = sum(1 for s in shown if s.verdict.status is Status.REPAIRED)
     noun = "sentence" if len(shown) == 1 else "sentences"
     line = f"{verified} of {len(shown)} {noun} verified against their sources"
+    threshold = support_threshold(summary)
+    if threshold is not None:
+        line += f" at support threshold {threshold:g}"
     if repaired:
         line += f" ({repaired} after repair)"
     clauses = []
@@ -90,6 +93,21 @@ def verification_line(summary: Summary) -> str | None:
     if removed:
         line += f"; {removed} removed as unsupported"
     return line + ". " + coverage_line(summary)
+
+
+def support_threshold(summary: Summary) -> float | None:
+    """The judge score a sentence needed, as recorded with the result, when it was verified.
+
+    A result loaded from JSON may carry anything under ``options``, so only a number
+    between 0 and 1 is shown; a run with verification off has no threshold to show.
+    """
+    options = summary.options
+    value = options.get("support_threshold")
+    if options.get("verify") is False or isinstance(value, bool):
+        return None
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        return None
+    return float(value)
 
 
 def uncited_sources(summary: Summary) -> list[int]:
