@@ -9,6 +9,7 @@ from summarizer.eval.metrics import (
     SentenceCitations,
     citation_precision,
     citation_recall,
+    copied_rate,
     length,
     rouge,
     score_citations,
@@ -18,7 +19,15 @@ from summarizer.eval.metrics import (
     supported_rate_before,
     uncited_rate,
 )
-from summarizer.models import RepairAction, RepairAttempt, Status, Summary, SummarySentence, Verdict
+from summarizer.models import (
+    RepairAction,
+    RepairAttempt,
+    Source,
+    Status,
+    Summary,
+    SummarySentence,
+    Verdict,
+)
 from summarizer.text.lexical import coverage
 
 # --- ROUGE ---------------------------------------------------------------------------
@@ -246,6 +255,28 @@ def test_unverified_summary_has_no_verifier_rates() -> None:
     assert uncited_rate(summary) == 0.0
     empty = Summary(title="t")
     assert uncited_rate(empty) is None and length(empty) == (0, 0)
+
+
+def test_copied_rate_counts_word_for_word_repeats_of_a_usable_source_sentence() -> None:
+    text = "The ferry left at noon. Its crew of twelve stayed aboard. Nobody was hurt."
+    sources = [
+        Source(id=0, url="a.txt", text=text),
+        Source(id=1, url="b.txt", text="The mayor resigned on Monday.", error="HTTP 404"),
+    ]
+    summary = Summary(
+        title="t",
+        sources=sources,
+        sentences=[
+            _sentence("The ferry left at noon [0].", [0], Status.SUPPORTED),  # a copy
+            _sentence("“Its crew of twelve stayed aboard”", [0], Status.SUPPORTED),  # quotes aside
+            _sentence("Twelve crew members stayed on the ferry.", [0], Status.SUPPORTED),
+            _sentence("Nobody was hurt.", [0], Status.REMOVED),  # not shown
+            _sentence("The mayor resigned on Monday.", [1], Status.UNSUPPORTED),  # failed source
+            _sentence("The ferry left at noon on Friday.", [0], Status.SUPPORTED),  # a word added
+        ],
+    )
+    assert copied_rate(summary) == pytest.approx(2 / 5)
+    assert copied_rate(Summary(title="t", sources=sources)) is None
 
 
 async def test_overlap_judge_counts_content_words() -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from rouge_score import rouge_scorer
 
 from summarizer.models import RepairAction, Status, Summary, SummarySentence
+from summarizer.verify.verifier import verbatim_span
 
 Judge = Callable[[str, list[str]], Awaitable[float]]
 """``await judge(claim, evidence_texts)`` → probability that the evidence entails the claim."""
@@ -170,6 +171,21 @@ def backfilled_rate(summary: Summary) -> float | None:
     if summary.plan is None or not shown:
         return None
     return sum(1 for s in shown if s.extracted) / len(shown)
+
+
+def copied_rate(summary: Summary) -> float | None:
+    """Share of shown sentences that repeat a source sentence word for word.
+
+    The brief is meant to be written, not selected: this says how far it is a
+    selection (1.0 for the extractive baselines). Any usable source counts, cited or not;
+    case, spacing, quote styles and the closing mark do not (the verifier's copy rule).
+    """
+    shown = summary.shown_sentences
+    if not shown:
+        return None
+    usable = [s for s in summary.sources if s.ok]
+    copies = sum(1 for s in shown if verbatim_span(strip_markers(s.text), usable) is not None)
+    return copies / len(shown)
 
 
 def uncited_rate(summary: Summary) -> float | None:

@@ -44,6 +44,7 @@ LABELS = {
     "uncited_rate": "uncited sentences",
     "source_coverage": "sources cited (share of usable)",
     "backfilled_rate": "back-filled sentences",
+    "copied_rate": "copied sentences",
     "words": "words",
     "sentences": "sentences",
     "llm_calls": "LLM calls",
@@ -69,6 +70,9 @@ NOTES = {
     "source_coverage": "Share of the case's usable sources that some shown sentence cites.",
     "backfilled_rate": "Attribute-first only: share of shown sentences copied verbatim from "
     "their slot's evidence because the written sentence failed (marked extracted).",
+    "copied_rate": "Share of shown sentences that repeat a sentence of a usable source word for "
+    "word (case, spacing, quote styles and the closing mark aside): how far the brief is "
+    "a selection rather than written. 100% for the extractive baselines.",
     "words": "Length of the shown brief in words.",
     "sentences": "Number of shown sentences.",
     "llm_calls": "Model calls the system made for the case (cache hits excluded); the judge's "
