@@ -195,3 +195,18 @@ def test_a_negation_before_because_stays_with_what_it_negates() -> None:
     assert verbatim is not None and verbatim.passed
     flipped = check_negation("This is because we think these things are unimportant.", evidence)
     assert flipped is not None and not flipped.passed
+
+
+def test_a_copied_evidence_sentence_never_flips_its_own_negation() -> None:
+    """Multi-News mn-val-005: the back-filled copy of a source sentence was removed as
+    "polarity flipped" because its last clause shares words with the sentence's own "no"."""
+    sentence = (
+        "On average, hunger had increased how much the participants liked food items and had "
+        "no effect on non-food items, but it significantly increased their desire to acquire "
+        "both food and non-food items."
+    )
+    evidence = f"{sentence} The study was published on Monday."
+    copied = check_negation(sentence.replace("On average", "on average"), evidence)
+    assert copied is not None and copied.passed
+    changed = check_negation(sentence.replace("had no effect", "had an effect"), evidence)
+    assert changed is not None and not changed.passed  # one word off is no copy: compared

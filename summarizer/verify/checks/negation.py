@@ -8,6 +8,9 @@ absent on the other fail it. Reported only when some evidence sentence shares at
 least ``MIN_SHARED`` of the claim's content words and a negation cue is on either
 side (otherwise there is nothing to compare), and the claim is split at clause
 boundaries first, so a fusion's two halves are compared with their own sources.
+A claim that is word for word one of the evidence sentences has that sentence's
+polarity by construction; its clauses are not compared (a copied "…had no effect on
+X, but it increased Y" is not a flip of its own "no").
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 
 from summarizer.models import Check
 from summarizer.text.lexical import tokenize
-from summarizer.verify.checks._text import rough_sentences
+from summarizer.verify.checks._text import rough_sentences, words
 
 _CUES = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
@@ -73,7 +76,10 @@ def _restating(sentence: str, wanted: set[str]) -> str:
 
 
 def check_negation(claim: str, evidence: str) -> Check | None:
-    sentences = [(s, _content(s)) for s in rough_sentences(evidence)]
+    evidence_sentences = rough_sentences(evidence)
+    if words(claim) in (words(s) for s in evidence_sentences):
+        return Check(kind="negation", passed=True)  # a copy cannot flip its own sentence
+    sentences = [(s, _content(s)) for s in evidence_sentences]
     compared = False
     flipped: list[str] = []
     for clause in _clauses(claim):
