@@ -159,3 +159,20 @@ async def test_a_slot_whose_rewrite_fails_is_back_filled_not_dropped(tmp_path: P
     assert union.citations == [1] and union.original_text == wrong
     assert [a.action for a in union.attempts][-1] == "backfill"
     assert isinstance(repaired.plan, Plan) and repaired.plan == plan
+
+
+async def test_an_attribution_the_evidence_does_not_make_is_cut_before_verification(
+    tmp_path: Path,
+) -> None:
+    """The 1.5B writer adds "according to a study" to evidence that names no study."""
+    added = (
+        "The union wants a raise of six percent for all deck and engine staff, "
+        "according to a study."
+    )
+    fake = FakeModel(answer=_writer(added), judge=lambda messages: 1.0)
+    chosen = Settings(home=tmp_path, cache=False)
+    usable = sources()
+    written = await write_brief(plan_brief(usable, chosen), usable, fake, chosen)
+    union = next(s for s in written.sentences if "six percent" in s.text)
+    assert union.text == "The union wants a raise of six percent for all deck and engine staff."
+    assert union.citations == [1] and not union.extracted

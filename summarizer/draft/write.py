@@ -6,7 +6,9 @@ The response schema offers only the slot's source IDs (an ``enum`` a
 grammar-constrained server such as llama.cpp enforces), and the validator refuses
 any other ID (re-ask), so a citation outside the evidence cannot be produced. A
 slot whose answer stays invalid is back-filled with its best evidence sentence,
-copied exactly and marked ``extracted``. The title is written by the model from
+copied exactly and marked ``extracted``. A leading or trailing "according to X"
+that the evidence does not make is cut before verification
+(``summarizer.text.attribution``). The title is written by the model from
 the top facts, never a copied headline.
 """
 
@@ -25,6 +27,7 @@ from summarizer.llm.seam import Model
 from summarizer.models import Plan, PlanSlot, Source, Status, Summary, SummarySentence, Verdict
 from summarizer.prompts import Prompt, load_prompt
 from summarizer.settings import Settings
+from summarizer.text.attribution import drop_unsupported_attribution
 from summarizer.text.cited import CitedSentence, find_marker, remove_markers
 from summarizer.text.fences import defuse
 from summarizer.text.sentences import language_code
@@ -138,8 +141,11 @@ async def _write_slot(
     except LLMResponseError as exc:
         logger.warning("slot %d: no valid sentence (%s); using its evidence", slot.index, exc)
         return extracted_sentence(slot, reason=f"back-filled: the model's sentence failed ({exc})")
+    text = drop_unsupported_attribution(answer.text, " ".join(s.text for s in slot.evidence))
+    if text != answer.text:
+        logger.debug("slot %d: cut an attribution the evidence does not make", slot.index)
     return SummarySentence(
-        text=answer.text,
+        text=text,
         citations=list(dict.fromkeys(answer.source_ids)),
         paragraph=slot.paragraph,
         slot=slot.index,
