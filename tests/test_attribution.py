@@ -34,6 +34,7 @@ def test_an_attribution_the_evidence_makes_is_kept() -> None:
         "The stadium was closed on Monday, according to police.",
         "According to the Associated Press, a fan asked if something was wrong with it.",
         "A fan asked if something was wrong, according to the Associated Press!",
+        "The stadium was closed on Monday, according to them.",
     ):
         assert drop_unsupported_attribution(text, EVIDENCE) == text
 
