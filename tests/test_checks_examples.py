@@ -2,7 +2,8 @@
 
 The honest brief restates each article's facts in other words (units, number words,
 rounding, a relative date made absolute, an accented name); the corrupted copy
-changes one fact per sentence. The checks run on the real ingested articles
+changes one fact per sentence (a figure or name moved to another fact of the same
+article and a hedge made certain among them). The checks run on the real ingested articles
 (publication dates included), then ``summarizer check`` runs end to end on both
 briefs against a scripted endpoint whose judge says Yes to everything, so what it
 flags is the checks' doing alone. ``test_check_on_the_local_model`` repeats the
@@ -105,6 +106,29 @@ SENTENCES: list[tuple[str, str, str, int]] = [
         "its first real test.",
         "names",
         1,
+    ),
+    (
+        "As a precaution the city evacuated two care homes, and no flooding was reported in "
+        "the protected area by Saturday morning.",
+        "As a precaution the city evacuated 38 care homes, and no flooding was reported in "
+        "the protected area by Saturday morning.",
+        "context",  # 38 is in the article: the minutes the gates took to close
+        0,
+    ),
+    (
+        "The national government financed the barrier, paying 70 percent of its 410 million "
+        "euro cost.",
+        "The group Tidewatch financed the barrier, paying 70 percent of its 410 million euro cost.",
+        "context",  # Tidewatch is in the article, four sentences after who paid
+        2,
+    ),
+    (
+        "Engineers expect the gates to close five to eight times a year, possibly twice as "
+        "often by 2060 as the sea rises.",
+        "Engineers are certain the gates will close five to eight times a year, possibly "
+        "twice as often by 2060 as the sea rises.",
+        "certainty",  # the source: "Engineers expect"
+        2,
     ),
     (
         "Gusts of up to 80 mph hit the coast as Storm Vela passed.",

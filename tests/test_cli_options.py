@@ -192,7 +192,7 @@ def test_check_explains_by_default(env: dict[str, str], tmp_path: Path) -> None:
 def test_check_threshold_flag_and_variable_decide_a_borderline_paraphrase(
     tmp_path: Path,
 ) -> None:
-    """A judge P(yes) of 0.78 is below the default 0.85 and above the abstractive 0.71."""
+    """A judge P(yes) of 0.78 is below the default 0.85 and above a lenient 0.71."""
 
     def lukewarm(request: Request) -> Reply:
         assert request.get("logprobs"), "check only asks the judge here"

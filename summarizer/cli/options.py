@@ -237,8 +237,8 @@ VERIFY = _settings_bundle(
                 min=0.0,
                 max=1.0,
                 help="Verifier score at or above which a sentence is supported "
-                "\\[env: SUMMARIZER_SUPPORT_THRESHOLD]; 0.71 for abstractive, human-written "
-                "briefs (fewer false alarms, fewer swapped names and roles caught; README).",
+                "\\[env: SUMMARIZER_SUPPORT_THRESHOLD]; 0.695 for abstractive, human-written "
+                "briefs (fewer false alarms, fewer swapped roles caught; README).",
                 show_default=default_of("support_threshold"),
             ),
         ],

@@ -35,7 +35,7 @@ async def test_supported_sentence_keeps_exact_evidence(
     assert any("reopened the Alder Street bridge" in span.text for span in verdict.evidence)
     assert len(verdict.evidence) <= settings.evidence_per_source
     assert [(c.source_id, c.supports) for c in verdict.citations] == [(0, True)]
-    assert [c.kind for c in verdict.checks] == ["dates", "names"]
+    assert [c.kind for c in verdict.checks] == ["dates", "names", "context"]
     assert all(c.passed for c in verdict.checks)
 
 

@@ -10,7 +10,10 @@ module per kind of fact, each normalising before it compares:
 - ``dates``: months, weekdays, years, day-and-month pairs, relative dates;
 - ``entities``: names, accent- and transliteration-tolerant;
 - ``quotes``: quoted text near-verbatim;
-- ``negation``: the polarity of the restated evidence sentence.
+- ``negation``: the polarity of the restated evidence sentence;
+- ``context``: a name or figure placed where the evidence states the clause's fact
+  (a swap inside the same article: another person's act, another item's amount);
+- ``certainty``: no certainty or universality ("certainly", "all") the evidence lacks.
 
 A check is reported only when the claim contains that kind of fact, so an
 absent check means "nothing to check", never "passed by default". Matching is
@@ -24,6 +27,8 @@ from collections.abc import Iterable
 
 from summarizer.models import Check
 from summarizer.verify.checks._text import short
+from summarizer.verify.checks.certainty import check_certainty
+from summarizer.verify.checks.context import check_context
 from summarizer.verify.checks.dates import check_dates, dates_in, parse_published
 from summarizer.verify.checks.entities import check_names, names_in
 from summarizer.verify.checks.negation import check_negation
@@ -38,6 +43,8 @@ from summarizer.verify.checks.quotes import check_quotes, quotes_in
 
 __all__ = [
     "KINDS",
+    "check_certainty",
+    "check_context",
     "check_dates",
     "check_money",
     "check_names",
@@ -57,7 +64,8 @@ __all__ = [
 ]
 
 _LABELS = {"numbers": "number", "money": "amount", "units": "unit", "dates": "date",
-           "quotes": "quote", "names": "name", "negation": "polarity of"}  # fmt: skip
+           "quotes": "quote", "names": "name", "negation": "polarity of",
+           "context": "context for", "certainty": "basis for"}  # fmt: skip
 KINDS = tuple(_LABELS)
 
 
@@ -82,6 +90,8 @@ def run_checks(
         check_quotes(claim, evidence) if "quotes" in wanted else None,
         check_names(claim, evidence) if "names" in wanted else None,
         check_negation(claim, evidence) if "negation" in wanted else None,
+        check_context(claim, evidence) if "context" in wanted else None,
+        check_certainty(claim, evidence) if "certainty" in wanted else None,
     ]
     return [c for c in results if c is not None]
 
@@ -97,6 +107,12 @@ def describe_failures(checks: Iterable[Check]) -> str:
         items = ", ".join(short(m) for m in check.missing)
         if check.kind == "negation":
             parts.append(f"polarity flipped in {items}")
+            continue
+        if check.kind == "context":
+            parts.append(f"{items} not where the evidence states this")
+            continue
+        if check.kind == "certainty":
+            parts.append(f"surer than the evidence: {items}")
             continue
         label = _LABELS.get(check.kind, check.kind)
         parts.append(f"missing {label}{'s' if len(check.missing) > 1 else ''} {items}")

@@ -116,7 +116,7 @@ def names_in(text: str) -> list[str]:
             # A single capitalised word may be capitalised only because it starts the
             # sentence; a run ("Paul Merson said") is a name even there.
             continue
-        kept = [w for w in words if _is_name_word(w) or w in _CONNECTORS]
+        kept = [w for w in words if is_name_word(w) or w in _CONNECTORS]
         while kept and kept[0] in _CONNECTORS:
             kept.pop(0)
         while kept and kept[-1] in _CONNECTORS:
@@ -131,7 +131,7 @@ def _strip_dot(word: str) -> str:
     return word if "." in word[:-1] else word.rstrip(".")
 
 
-def _is_name_word(word: str) -> bool:
+def is_name_word(word: str) -> bool:
     folded = name_key(word)
     if len(folded) < 2 or folded in _NOT_NAMES or folded in MONTHS or folded in WEEKDAYS:
         return False
