@@ -210,3 +210,34 @@ def test_a_copied_evidence_sentence_never_flips_its_own_negation() -> None:
     assert copied is not None and copied.passed
     changed = check_negation(sentence.replace("had no effect", "had an effect"), evidence)
     assert changed is not None and not changed.passed  # one word off is no copy: compared
+
+
+def test_one_shared_word_does_not_make_a_clause_a_restatement() -> None:
+    """Multi-News mn-val-009 (hand-written analogues): a sentence restated without its
+    trailing attribution, and one half of a 'While X, never Y' sentence, were failed as
+    "polarity flipped": an evidence clause sharing a single word with the claim ("justice";
+    "mayor") was compared as if it restated it, and its "not"/"never" counted."""
+    evidence = (
+        "The report that the mayor urged the chief to drop the inquiry fuelled talk of "
+        "obstructed justice, but any penalty would come from the council and not the "
+        "criminal justice system, lawyers said."
+    )
+    restated = check_negation(
+        "The report that the mayor urged the chief to drop the inquiry fuelled talk of "
+        "obstructed justice, but any penalty would come from the council and not the "
+        "criminal justice system.",
+        evidence,
+    )
+    assert restated is not None and restated.passed, restated
+    evidence = (
+        "While the mayor has praised the chief as a loyal and able officer, the mayor has "
+        "never asked him to end any inquiry, the city said in a statement."
+    )
+    half = check_negation(
+        "The mayor has praised the chief as a loyal and able officer, the city said in a "
+        "statement.",
+        evidence,
+    )
+    assert half is None or half.passed, half
+    flipped = check_negation("The mayor asked the chief to end the inquiry.", evidence)
+    assert flipped is not None and not flipped.passed

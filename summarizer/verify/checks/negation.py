@@ -38,6 +38,7 @@ _EVIDENCE_CLAUSES = re.compile(
 )
 MIN_SHARED = 0.6
 MIN_CLAUSE_WORDS = 4
+MIN_PIECE_SHARE = 0.5
 
 
 def negated(text: str) -> bool:
@@ -57,7 +58,7 @@ def _clauses(claim: str) -> list[str]:
 
 
 def _restating(sentence: str, wanted: set[str]) -> str:
-    """The clauses of ``sentence`` that share at least one content word with the claim.
+    """The clauses of ``sentence`` that are about the claim (mostly its content words).
 
     A piece with no content words of its own ("This isn't" before "because …") is kept
     with the piece after it, so its negation is not cut off from what it negates.
@@ -72,7 +73,15 @@ def _restating(sentence: str, wanted: set[str]) -> str:
             continue
         parts.append(f"{carry} {piece}".strip())
         carry = ""
-    return " ".join(p for p in parts if _content(p) & wanted) or sentence
+    return " ".join(p for p in parts if _about(p, wanted)) or sentence
+
+
+def _about(piece: str, wanted: set[str]) -> bool:
+    """Whether at least ``MIN_PIECE_SHARE`` of the piece's content words are the claim's:
+    one shared word ("justice" in "obstructed justice" and in "not the criminal justice
+    system") does not make a clause of the evidence a restatement of the claim."""
+    own = _content(piece)
+    return bool(own) and len(own & wanted) / len(own) >= MIN_PIECE_SHARE
 
 
 def check_negation(claim: str, evidence: str) -> Check | None:
