@@ -62,6 +62,24 @@ def test_sentences_glued_by_a_missing_space_are_split() -> None:
     ]
 
 
+def test_a_possessive_after_an_abbreviation_does_not_open_a_sentence() -> None:
+    """pysbd cut "Donald Trump Sr.’s direct involvement" after "Sr." (curly apostrophe
+    only), and the planner chose the fragment "We don’t know exactly what Donald Trump Sr."
+    as a fact (Multi-News mn-val-009)."""
+    for apostrophe in ("’", "'"):
+        text = (
+            "Nobody knows how it fits together. We don't know what Donald Trump "
+            f"Sr.{apostrophe}s role is, or how aware he was. That is the question."
+        )
+        passages = segment(text, 0)
+        _check(text, passages)
+        assert [p.text for p in passages] == [
+            "Nobody knows how it fits together.",
+            f"We don't know what Donald Trump Sr.{apostrophe}s role is, or how aware he was.",
+            "That is the question.",
+        ]
+
+
 def test_paragraph_breaks_end_sentences() -> None:
     # Extracted web text: one paragraph per line, headings without full stops.
     text = "Bridge repair approved\nThe council voted 7-2 on Wednesday\nWork starts in June."

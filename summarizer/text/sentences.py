@@ -37,6 +37,7 @@ _LIKELY_END_RE = re.compile(r"""[.!?…]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-
 # lowercase word, an end mark (and a closing quote) and a capitalised word, perhaps behind an
 # opening quote, with no space between. Not "U.S.The" or "Ph.D": the end mark must follow two
 # lowercase letters or digits ("in 2011.“We knew").
+_POSSESSIVE_START_RE = re.compile(r"[’']s\b")
 _GLUED_END_RE = re.compile(
     r"(?<=[a-z0-9]{2}[.!?])(?=“?[A-Z][a-z])"
     r"""|(?<=[a-z0-9]{2}[.!?][”"’])(?=[“"]?[A-Z][a-z])"""
@@ -126,7 +127,10 @@ def sentence_starts(text: str, language: str = "en", *, fast: bool = False) -> l
         for left, right in itertools.pairwise(bounds):
             starts.extend(left + offset for offset in _pysbd_starts(text[left:right], code))
     glued = [m.start() for m in _GLUED_END_RE.finditer(text)]
-    return sorted({*starts, *glued}) if glued else starts
+    starts = sorted({*starts, *glued}) if glued else starts
+    # pysbd ends a sentence at "Sr." before a curly "’s" ("Donald Trump Sr.’s direct
+    # involvement"): a possessive never opens a sentence.
+    return [s for s in starts if not (s and _POSSESSIVE_START_RE.match(text, s))]
 
 
 def split_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
