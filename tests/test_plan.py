@@ -87,6 +87,16 @@ def test_a_source_that_is_only_a_notice_contributes_no_slot() -> None:
     assert all("mailing list" not in e.text for s in plan.slots for e in s.evidence)
 
 
+def test_a_question_is_not_planned_unless_its_source_has_nothing_else() -> None:
+    question = "Will the Halden ferry crews walk out again on Monday over the pay dispute?"
+    texts = [SOURCES[0], f"{question} {SOURCES[1]}", SOURCES[2]]
+    planned = [e.text for s in plan_brief(sources(texts), settings()).slots for e in s.evidence]
+    assert planned and question not in planned
+    only = "Will the ferry crews in Halden walk out again over the pay dispute next week?"
+    plan = plan_brief(sources([*SOURCES[:3], only]), settings(target_sentences=4))
+    assert only in [e.text for s in plan.slots for e in s.evidence], "the floor still hears it"
+
+
 def test_focus_changes_the_plan() -> None:
     plain = plan_brief(sources(), settings(target_sentences=5))
     focused = plan_brief(sources(), settings(target_sentences=5, focus="bakery free coffee pier"))

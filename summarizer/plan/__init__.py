@@ -64,9 +64,10 @@ class _Fact:
 
 
 def _candidates(sources: Sequence[Source]) -> tuple[list[Passage], dict[int, int]]:
-    """Sentence-like passages of every usable source (for a source with none, all its
-    passages but notices to the reader: a source that is only "join our mailing list"
-    has nothing to say), and each source's passage count (for relative positions)."""
+    """Sentence-like passages of every usable source but questions (for a source with
+    none, its questions; with none of those either, all its passages but notices to the
+    reader: a source that is only "join our mailing list" has nothing to say), and each
+    source's passage count (for relative positions)."""
     flat: list[Passage] = []
     lengths: dict[int, int] = {}
     for source in sources:
@@ -74,9 +75,18 @@ def _candidates(sources: Sequence[Source]) -> tuple[list[Passage], dict[int, int
         lengths[source.id] = len(passages)
         chosen = [p for p in passages if sentence_like(p.text)]
         flat.extend(
-            chosen or [p for p in passages if len(p.text.split()) >= 3 and not is_notice(p.text)]
+            [p for p in chosen if not is_question(p.text)]
+            or chosen
+            or [p for p in passages if len(p.text.split()) >= 3 and not is_notice(p.text)]
         )
     return flat, lengths
+
+
+def is_question(text: str) -> bool:
+    """A brief states what the sources report; a question ("Ask The Big Question: Is the
+    USA really only the 21st best country?", "Is there something wrong with it?") states
+    nothing, so it is planned only from a source that has nothing else to say."""
+    return text.rstrip().rstrip("\"”’')]").endswith("?")
 
 
 def _length(settings: Settings, usable: int) -> int:
