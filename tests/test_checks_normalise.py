@@ -231,7 +231,7 @@ def test_one_shared_word_does_not_make_a_clause_a_restatement() -> None:
     assert restated is not None and restated.passed, restated
     evidence = (
         "While the mayor has praised the chief as a loyal and able officer, the mayor has "
-        "never asked him to end any inquiry, the city said in a statement."
+        "never asked Mr. Lund or anyone else to end any inquiry, the city said in a statement."
     )
     half = check_negation(
         "The mayor has praised the chief as a loyal and able officer, the city said in a "
@@ -239,5 +239,5 @@ def test_one_shared_word_does_not_make_a_clause_a_restatement() -> None:
         evidence,
     )
     assert half is None or half.passed, half
-    flipped = check_negation("The mayor asked the chief to end the inquiry.", evidence)
+    flipped = check_negation("The mayor asked Mr. Lund to end the inquiry.", evidence)
     assert flipped is not None and not flipped.passed

@@ -12,6 +12,9 @@ import unicodedata
 _SENTENCE_BREAK_RE = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(\[]\s*|\n)$")
 # Lower-cased corpora (CNN/DM as SummaC ships it) have no capital after a full stop.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)']*\s+|\n+")
+_TITLE_END_RE = re.compile(
+    r"(?<![\w.])(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Rev|Hon|St|Sr|Jr)\.$"
+)
 
 
 # Letters NFKD does not decompose: "Sørensen" = "Sorensen", "Łódź" = "Lodz".
@@ -38,8 +41,20 @@ def at_sentence_start(text: str, position: int) -> bool:
 
 
 def rough_sentences(text: str) -> list[str]:
-    """Sentences cut at end punctuation: cheap, for checks that compare one sentence."""
-    return [s.strip() for s in _SENTENCE_END_RE.split(text) if s and s.strip()]
+    """Sentences cut at end punctuation: cheap, for checks that compare one sentence.
+
+    Not after a title ("Mr. Comey", "Sen. Graham"): a sentence cut there leaves its
+    negation in one half and what it negates in the other."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END_RE.split(text):
+        piece = piece.strip() if piece else ""
+        if not piece:
+            continue
+        if sentences and _TITLE_END_RE.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences
 
 
 def short(text: str, limit: int = 60) -> str:

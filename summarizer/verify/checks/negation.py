@@ -77,11 +77,13 @@ def _restating(sentence: str, wanted: set[str]) -> str:
 
 
 def _about(piece: str, wanted: set[str]) -> bool:
-    """Whether at least ``MIN_PIECE_SHARE`` of the piece's content words are the claim's:
-    one shared word ("justice" in "obstructed justice" and in "not the criminal justice
-    system") does not make a clause of the evidence a restatement of the claim."""
+    """Whether at least ``MIN_PIECE_SHARE`` of the piece's content words, and two of them
+    unless it has only one, are the claim's: one shared word ("justice" in "obstructed
+    justice" and in "not the criminal justice system"; "president" in a piece cut off at
+    "Mr.") does not make a clause of the evidence a restatement of the claim."""
     own = _content(piece)
-    return bool(own) and len(own & wanted) / len(own) >= MIN_PIECE_SHARE
+    shared = len(own & wanted)
+    return bool(own) and shared >= min(2, len(own)) and shared / len(own) >= MIN_PIECE_SHARE
 
 
 def check_negation(claim: str, evidence: str) -> Check | None:
