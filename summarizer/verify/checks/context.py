@@ -8,7 +8,8 @@ costing about $19,000", where $19,000 is what the ballot measure cost).
 
 For each name and figure (an *anchor*) of each clause of the claim: how much of the
 clause's other content words does the best passage mentioning the anchor cover (a
-sentence with its neighbours), against the best passage anywhere? When some passage
+passage is a sentence with one neighbour each side, so the anchor may be up to two
+sentences from the fact), against the best passage anywhere? When some passage
 states the clause well (≥ ``MIN_BEST``) and much better (by ≥ ``MIN_GAP``) than any
 passage with the anchor, the anchor was moved: the check fails naming it. An anchor the
 evidence never mentions is the names and numbers checks' business, not this one's, and
