@@ -116,8 +116,10 @@ def misplaced(claim: str, evidence: str) -> tuple[bool, list[str]]:
     for clause in _CLAUSES.split(claim):
         for label, own, mentions in _anchors(clause):
             wanted = [t for t in tokenize(clause) if t not in own]
+            if len(wanted) < MIN_CLAUSE_WORDS:
+                continue
             near = [p for p in passages if mentions(p)]
-            if len(wanted) < MIN_CLAUSE_WORDS or not near:
+            if not near:
                 continue
             checked = True
             best = max(_covered(wanted, p) for p in passages)
