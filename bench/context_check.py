@@ -10,7 +10,11 @@ labelled set at the shipped threshold and at the audit threshold (``--threshold`
 README's value for human-written briefs), the paraphrase set's balanced accuracy under
 the 5-fold audit rule of ``bench/thresholds.py``, the share of true claims (label 1 of
 all three sets) and verbatim lead sentences each check fails, and the share of each
-error kind the checks alone catch.
+error kind the checks alone catch. Then the three levers added after the grid, one at
+a time on top of each other: years placed by the context check ("in early 2012" where
+the article says 2013 and has 2012 elsewhere), certainty words looked up in the
+passages that state the clause rather than anywhere ("all" from "In all, ..."), and
+hedges dropped from the restated sentence ("might have violated" → "violated").
 
 The constants are chosen on the paraphrase validation set (the only set with swapped
 names and figures inside one article); SummEval, FactCC and the lead sentences are the
@@ -41,6 +45,7 @@ from verifier import (
 from summarizer.cache import atomic_write_text
 from summarizer.models import Check
 from summarizer.verify.checks import KINDS, run_checks
+from summarizer.verify.checks import certainty as certainty_module
 from summarizer.verify.checks import context as context_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +119,7 @@ def seconds_per_sentence(saved: dict[str, Any]) -> dict[str, float]:
         for s in item["sentences"]:
             for times in (cold, warm):
                 if times is cold:
-                    context_module._passages.cache_clear()
+                    context_module.passages.cache_clear()
                 started = time.perf_counter()
                 run_checks(s["text"], document, kinds=NEW)
                 times.append(time.perf_counter() - started)
@@ -129,7 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     saved = json.loads(args.saved.read_text(encoding="utf-8"))
     # Every row re-reads the same documents: keep all their passages, not the last 16.
-    context_module._passages = functools.cache(context_module._passages.__wrapped__)
+    context_module.passages = functools.cache(context_module.passages.__wrapped__)
     cost = seconds_per_sentence(saved)
     started = time.perf_counter()
     old = [k for k in KINDS if k not in NEW]
@@ -137,6 +142,22 @@ def main() -> None:
         row("without both", recheck(saved, old), args.threshold),
         row("+ certainty", recheck(saved, [*old, "certainty"]), args.threshold),
     ]
+    # The three levers added after the grid was run, one at a time (stop 31).
+    with_years, local, hedges = (
+        context_module.dates_in,
+        certainty_module.LOCAL_MIN,
+        certainty_module._dropped_hedges,
+    )
+    context_module.dates_in = lambda *_, **__: {}  # type: ignore[assignment]
+    certainty_module.LOCAL_MIN = 2.0  # never: a certainty word may be anywhere
+    certainty_module._dropped_hedges = lambda *_: (False, [])  # type: ignore[assignment]
+    rows.append(row("levers: before (stop 30)", recheck(saved, KINDS), args.threshold))
+    context_module.dates_in = with_years
+    rows.append(row("  + years placed by context", recheck(saved, KINDS), args.threshold))
+    certainty_module.LOCAL_MIN = local
+    rows.append(row("  + certainty where stated", recheck(saved, KINDS), args.threshold))
+    certainty_module._dropped_hedges = hedges
+    rows.append(row("  + dropped hedges (shipped)", recheck(saved, KINDS), args.threshold))
     shipped = (context_module.MIN_GAP, context_module.MIN_BEST)
     for gap in GAPS:
         for best in BESTS:
@@ -157,7 +178,7 @@ def main() -> None:
     print(
         f"{'':34} {'at 0.85: SE  FCC  para':>22}  {'at audit: SE  FCC  para  FR':>28}  "
         f"{'CV rule':>7}  false alarms (true / leads)  caught by checks: number entity "
-        "overst addition role"
+        "overst addition date role"
     )
     for r in rows:
         s, a, caught = r["shipped"], r["audit"], r["caught_by_checks"]
@@ -167,7 +188,7 @@ def main() -> None:
         )
         caught_cells = " ".join(
             f"{100 * caught[k]['either']:5.0f}"
-            for k in ("number", "entity", "overstatement", "addition", "role")
+            for k in ("number", "entity", "overstatement", "addition", "date", "role")
         )
         print(
             f"{r['label']:34} {s['summeval']:.3f} {s['factcc']:.3f} {s['paraphrase']:.3f}  "

@@ -102,7 +102,8 @@ def test_nothing_to_place_is_not_reported() -> None:
 )
 def test_certainty_the_evidence_lacks_fails(claim: str, missing: list[str]) -> None:
     check = check_certainty(claim, HOUSE)
-    assert check is not None and not check.passed and check.missing == missing
+    assert check is not None and not check.passed
+    assert check.missing[: len(missing)] == missing  # then the hedge they drop: "expected to"
     assert "surer than the evidence" in describe_failures([check])
 
 
@@ -111,3 +112,78 @@ def test_certainty_the_evidence_has_passes_and_a_hedge_is_not_reported() -> None
     passed = check_certainty("All 12 crew were rescued, officials confirmed.", evidence)
     assert passed is not None and passed.passed
     assert check_certainty("Lawmakers from both parties are expected to join.", HOUSE) is None
+
+
+IRS = (
+    "In all, the committee says the laws Lerner might have violated are punishable by up "
+    "to 11 years in prison. "
+    "She retired last year. "
+    "Her lawyer says she did nothing wrong. "
+    "The committee voted along party lines on Wednesday. "
+    "Lerner joined the IRS in 2012 as head of the exempt organisations unit. "
+    "The unit reviews applications for tax-exempt status. "
+    "Republicans have criticised it for years. "
+    "Emails released by the committee show she took a special interest in Crossroads GPS "
+    "in early 2013, asking staff why the group had not been audited."
+)
+
+
+def test_a_year_moved_to_another_fact_fails() -> None:
+    claim = "In early 2012 she took a special interest in Crossroads GPS, emails show."
+    assert [c.passed for c in run_checks(claim, IRS) if c.kind == "dates"] == [True]
+    check = check_context(claim, IRS)
+    assert check is not None and not check.passed and check.missing == ["2012"]
+    honest = check_context(claim.replace("2012", "2013"), IRS)
+    assert honest is not None and honest.passed
+
+
+def test_a_certainty_word_counts_only_where_the_clause_is_stated() -> None:
+    # "all" is in the article ("In all, ..."), but not where the laws are described
+    claim = "All the emails show Lerner took a special interest in Crossroads GPS."
+    check = check_certainty(claim, IRS)
+    assert check is not None and not check.passed and check.missing == ["all"]
+    kept = check_certainty("In all, the laws Lerner might have violated carry 11 years.", IRS)
+    assert kept is not None and kept.passed
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence", "hedge"),
+    [
+        ("The laws Lerner violated are punishable by up to 11 years in prison.", IRS, "might"),
+        ("Lawmakers from both parties will take part in the session.", HOUSE, "expected to"),
+    ],
+)
+def test_a_hedge_dropped_from_the_restated_sentence_fails(
+    claim: str, evidence: str, hedge: str
+) -> None:
+    check = check_certainty(claim, evidence)
+    assert check is not None and not check.passed
+    assert check.missing == [f"“{hedge}” dropped from: {claim}"]
+    assert f"surer than the evidence: “{hedge}” dropped" in describe_failures([check])
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # the claim keeps a hedge of its own
+        "The laws Lerner may have violated are punishable by up to 11 years in prison.",
+        "Lawmakers from both parties are likely to take part.",
+        # the hedge governs something the claim does not restate
+        "Lerner retired last year after heading the exempt organisations unit.",
+    ],
+)
+def test_a_hedge_kept_or_not_restated_passes(claim: str) -> None:
+    check = check_certainty(claim, IRS + " " + HOUSE)
+    assert check is None or check.passed, check
+
+
+def test_an_attribution_verb_or_a_rhetorical_may_is_not_a_hedge() -> None:
+    evidence = (
+        "You may know Mindy Kaling from The Mindy Project, in which she plays a doctor. "
+        "Carragher believes Rodgers is still the right man to lead Liverpool forward."
+    )
+    for claim in (
+        "Mindy Kaling plays a doctor in The Mindy Project.",
+        "Carragher says Rodgers is still the right man to lead Liverpool forward.",
+    ):
+        assert check_certainty(claim, evidence) is None

@@ -28,6 +28,8 @@ from functools import lru_cache
 from summarizer.models import Check
 from summarizer.text.lexical import tokenize
 from summarizer.text.sentences import split_spans
+from summarizer.verify.checks._text import words
+from summarizer.verify.checks.dates import dates_in
 from summarizer.verify.checks.entities import is_name_word, name_key, names_in
 from summarizer.verify.checks.numbers import numbers_in
 
@@ -40,6 +42,7 @@ _CLAUSES = re.compile(
     r"which|when)\s+"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+DATE_ANCHORS: frozenset[str] = frozenset()  # besides years
 _SHARED_PREFIX = 6  # "Ethiopian" is placed by "Ethiopia"
 
 
@@ -48,12 +51,14 @@ class _Passage:
     """A sentence of the evidence with its neighbours, pre-tokenised once."""
 
     tokens: frozenset[str]
+    words: frozenset[str]  # every folded word, stopwords too ("all", "may")
     names: frozenset[str]
     figures: frozenset[float]
+    dates: frozenset[str]
 
 
 @lru_cache(maxsize=16)
-def _passages(evidence: str) -> tuple[_Passage, ...]:
+def passages(evidence: str) -> tuple[_Passage, ...]:
     """Every sentence of ``evidence`` with one neighbour each side (cached: the verifier
     checks each sentence of a brief against the same sources)."""
     sentences = [evidence[a:b] for a, b in split_spans(evidence)]
@@ -63,15 +68,22 @@ def _passages(evidence: str) -> tuple[_Passage, ...]:
         out.append(
             _Passage(
                 tokens=frozenset(tokenize(text)),
+                words=frozenset(words(text)),
                 names=frozenset(name_key(w) for w in re.findall(r"[\w'’-]+", text)),
                 figures=frozenset(v for values in numbers_in(text).values() for v in values),
+                dates=frozenset(dates_in(text).values()),
             )
         )
     return tuple(out)
 
 
-def _covered(wanted: Sequence[str], passage: _Passage) -> float:
+def covered(wanted: Sequence[str], passage: _Passage) -> float:
     return sum(w in passage.tokens for w in wanted) / len(wanted)
+
+
+def clauses(claim: str) -> list[str]:
+    """The claim cut where it may start to say a new thing of its anchors."""
+    return [c for c in _CLAUSES.split(claim) if c]
 
 
 def _mentions_name(key: str) -> Callable[[_Passage], bool]:
@@ -93,6 +105,13 @@ def _mentions_figure(values: set[float]) -> Callable[[_Passage], bool]:
     return mentions
 
 
+def _mentions_date(canonical: str) -> Callable[[_Passage], bool]:
+    def mentions(passage: _Passage) -> bool:
+        return canonical in passage.dates
+
+    return mentions
+
+
 def _anchors(clause: str) -> list[tuple[str, set[str], Callable[[_Passage], bool]]]:
     """(label, the anchor's own tokens, does a passage mention it) for each anchor."""
     found: list[tuple[str, set[str], Callable[[_Passage], bool]]] = []
@@ -105,25 +124,28 @@ def _anchors(clause: str) -> list[tuple[str, set[str], Callable[[_Passage], bool
             found.append((name, set(tokenize(name)), _mentions_name(keys[-1])))
     for label, values in numbers_in(clause, claim=True).items():
         found.append((label, set(tokenize(label)), _mentions_figure(values)))
+    for label, canonical in dates_in(clause, claim=True).items():
+        if canonical in DATE_ANCHORS or canonical.isdigit():
+            found.append((label, set(tokenize(label)), _mentions_date(canonical)))
     return found
 
 
 def misplaced(claim: str, evidence: str) -> tuple[bool, list[str]]:
     """(whether the claim has an anchor to place, the anchors placed elsewhere)."""
-    passages = _passages(evidence)
+    every = passages(evidence)
     checked = False
     moved: list[str] = []
-    for clause in _CLAUSES.split(claim):
+    for clause in clauses(claim):
         for label, own, mentions in _anchors(clause):
             wanted = [t for t in tokenize(clause) if t not in own]
             if len(wanted) < MIN_CLAUSE_WORDS:
                 continue
-            near = [p for p in passages if mentions(p)]
+            near = [p for p in every if mentions(p)]
             if not near:
                 continue
             checked = True
-            best = max(_covered(wanted, p) for p in passages)
-            local = max(_covered(wanted, p) for p in near)
+            best = max(covered(wanted, p) for p in every)
+            local = max(covered(wanted, p) for p in near)
             if best >= MIN_BEST and best - local >= MIN_GAP:
                 moved.append(label)
     return checked, list(dict.fromkeys(moved))
