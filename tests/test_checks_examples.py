@@ -3,9 +3,9 @@
 The honest brief restates each article's facts in other words (units, number words,
 rounding, a relative date made absolute, an accented name); the corrupted copy
 changes one fact per sentence (a figure or name moved to another fact of the same
-article and a hedge made certain among them). The checks run on the real ingested articles
-(publication dates included), then ``summarizer check`` runs end to end on both
-briefs against a scripted endpoint whose judge says Yes to everything, so what it
+article, a hedge made certain and a hedge dropped among them). The checks run on the
+real ingested articles (publication dates included), then ``summarizer check`` runs
+end to end on both briefs against a scripted endpoint whose judge says Yes to everything, so what it
 flags is the checks' doing alone. ``test_check_on_the_local_model`` repeats the
 CLI run with the real judge.
 """
@@ -129,6 +129,14 @@ SENTENCES: list[tuple[str, str, str, int]] = [
         "twice as often by 2060 as the sea rises.",
         "certainty",  # the source: "Engineers expect"
         2,
+    ),
+    (
+        "Critics such as the environmental group Tidewatch warned that frequent closures "
+        "could harm fish migration in the bay.",
+        "Critics such as the environmental group Tidewatch warned that frequent closures "
+        "harm fish migration in the bay.",
+        "certainty",  # the source: "could harm"; the corrupted copy drops the hedge
+        1,
     ),
     (
         "Gusts of up to 80 mph hit the coast as Storm Vela passed.",
