@@ -11,7 +11,8 @@ sure it is. Two forms, both failing this check:
   passages about as good as the best; otherwise anywhere in the evidence;
 - a hedge dropped: the evidence sentence the clause restates hedges it ("the laws she
   might have violated", "is expected to") and the clause states it flat ("the laws she
-  violated"). A clause with a hedge of its own is not compared.
+  violated"): a hedge right before a word the clause restates. A claim with a hedge of
+  its own is not compared.
 
 Words honest summaries use for exact counts ("every one of the 437", "only") are not on
 the certainty list: they were the false alarms on the true claims of the paraphrase
@@ -25,7 +26,7 @@ import re
 from summarizer.models import Check
 from summarizer.text.lexical import tokenize
 from summarizer.verify.checks import context
-from summarizer.verify.checks._restate import content, restated
+from summarizer.verify.checks._restate import NEAR_BEST, content, restated
 from summarizer.verify.checks._text import rough_sentences, words
 
 CERTAINTY = frozenset(
@@ -33,7 +34,6 @@ CERTAINTY = frozenset(
      "clearly", "reliable", "reliably", "proven", "guaranteed", "confirmed", "all", "always",
      "fully", "entirely", "completely"}
 )  # fmt: skip
-NEAR_BEST = 0.1
 LOCAL_MIN = context.MIN_BEST  # a passage states the clause from this coverage on
 # Words that make a statement less than certain. "may" only in lower case (not the
 # month). Verbs of attribution ("believes", "claimed", "reported") are not hedges: a

@@ -6,7 +6,7 @@ a swap inside the same article: the claim gives one person's act to another pers
 article also mentions, or attaches a figure to the wrong thing ("a special election
 costing about $19,000", where $19,000 is what the ballot measure cost).
 
-For each name and figure (an *anchor*) of each clause of the claim: how much of the
+For each name, figure and year (an *anchor*) of each clause of the claim: how much of the
 clause's other content words does the best passage mentioning the anchor cover (a
 passage is a sentence with one neighbour each side, so the anchor may be up to two
 sentences from the fact), against the best passage anywhere? When some passage
@@ -42,7 +42,6 @@ _CLAUSES = re.compile(
     r"which|when)\s+"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
-DATE_ANCHORS: frozenset[str] = frozenset()  # besides years
 _SHARED_PREFIX = 6  # "Ethiopian" is placed by "Ethiopia"
 
 
@@ -125,7 +124,7 @@ def _anchors(clause: str) -> list[tuple[str, set[str], Callable[[_Passage], bool
     for label, values in numbers_in(clause, claim=True).items():
         found.append((label, set(tokenize(label)), _mentions_figure(values)))
     for label, canonical in dates_in(clause, claim=True).items():
-        if canonical in DATE_ANCHORS or canonical.isdigit():
+        if canonical.isdigit():  # a year (months and weekdays were not measured as anchors)
             found.append((label, set(tokenize(label)), _mentions_date(canonical)))
     return found
 
