@@ -37,11 +37,11 @@ _LIKELY_END_RE = re.compile(r"""[.!?…]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-
 # lowercase word, an end mark (and a closing quote) and a capitalised word, perhaps behind an
 # opening quote, with no space between. Not "U.S.The" or "Ph.D": the end mark must follow two
 # lowercase letters or digits ("in 2011.“We knew").
-_POSSESSIVE_START_RE = re.compile(r"[’']s\b")
 _GLUED_END_RE = re.compile(
     r"(?<=[a-z0-9]{2}[.!?])(?=“?[A-Z][a-z])"
     r"""|(?<=[a-z0-9]{2}[.!?][”"’])(?=[“"]?[A-Z][a-z])"""
 )
+_POSSESSIVE_START_RE = re.compile(r"[’']s\b")  # "’s" never opens a sentence
 
 _PYSBD_LANGUAGES = {
     "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it",

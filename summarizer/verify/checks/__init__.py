@@ -11,9 +11,10 @@ module per kind of fact, each normalising before it compares:
 - ``entities``: names, accent- and transliteration-tolerant;
 - ``quotes``: quoted text near-verbatim;
 - ``negation``: the polarity of the restated evidence sentence;
-- ``context``: a name or figure placed where the evidence states the clause's fact
-  (a swap inside the same article: another person's act, another item's amount);
-- ``certainty``: no certainty or universality ("certainly", "all") the evidence lacks.
+- ``context``: a name, figure or year placed where the evidence states the clause's
+  fact (a swap inside the same article: another person's act, another item's amount);
+- ``certainty``: no certainty or universality ("certainly", "all") the evidence lacks
+  where it states the clause, and no hedge ("might have violated") dropped.
 
 A check is reported only when the claim contains that kind of fact, so an
 absent check means "nothing to check", never "passed by default". Matching is

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from summarizer.text.lexical import tokenize
+from summarizer.verify.checks._text import rough_sentences
 
 MIN_SHARED = 0.6
 NEAR_BEST = 0.1
@@ -31,8 +33,15 @@ def content(text: str, cues: re.Pattern[str]) -> set[str]:
     return {t[:5] for t in tokenize(cues.sub(" ", text)) if not t.isdigit()}
 
 
+@lru_cache(maxsize=32)
+def sentences_of(evidence: str, cues: re.Pattern[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The evidence's sentences with their content words (cached: the verifier checks
+    each sentence of a brief against the same sources, with two sets of cues)."""
+    return tuple((s, frozenset(content(s, cues))) for s in rough_sentences(evidence))
+
+
 def restated(
-    wanted: set[str], sentences: Sequence[tuple[str, set[str]]], cues: re.Pattern[str]
+    wanted: set[str], sentences: Sequence[tuple[str, frozenset[str]]], cues: re.Pattern[str]
 ) -> list[str]:
     """The parts of the evidence sentences (``(text, content)`` pairs) that restate a
     clause with content words ``wanted``; none when no sentence shares enough of them."""

@@ -26,8 +26,8 @@ import re
 from summarizer.models import Check
 from summarizer.text.lexical import tokenize
 from summarizer.verify.checks import context
-from summarizer.verify.checks._restate import NEAR_BEST, content, restated
-from summarizer.verify.checks._text import rough_sentences, words
+from summarizer.verify.checks._restate import NEAR_BEST, content, restated, sentences_of
+from summarizer.verify.checks._text import words
 
 CERTAINTY = frozenset(
     {"certain", "certainly", "definite", "definitely", "undoubtedly", "surely", "sure",
@@ -98,7 +98,7 @@ def _dropped_hedges(claim: str, evidence: str) -> tuple[bool, list[str]]:
     """(whether a clause restates a hedged sentence, the hedges dropped)."""
     if hedge_in(claim):
         return False, []  # hedged itself: which clause the hedge covers is not read here
-    sentences = [(s, content(s, _HEDGES)) for s in rough_sentences(evidence)]
+    sentences = sentences_of(evidence, _HEDGES)
     compared = False
     dropped: list[str] = []
     for clause in context.clauses(claim):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 from summarizer.models import Check
-from summarizer.verify.checks._restate import content, restated
-from summarizer.verify.checks._text import rough_sentences, words
+from summarizer.verify.checks._restate import content, restated, sentences_of
+from summarizer.verify.checks._text import words
 
 _CUES = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|"
@@ -50,10 +50,9 @@ def _clauses(claim: str) -> list[str]:
 
 
 def check_negation(claim: str, evidence: str) -> Check | None:
-    evidence_sentences = rough_sentences(evidence)
-    if words(claim) in (words(s) for s in evidence_sentences):
+    sentences = sentences_of(evidence, _CUES)
+    if words(claim) in (words(s) for s, _ in sentences):
         return Check(kind="negation", passed=True)  # a copy cannot flip its own sentence
-    sentences = [(s, _content(s)) for s in evidence_sentences]
     compared = False
     flipped: list[str] = []
     for clause in _clauses(claim):
